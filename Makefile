@@ -10,4 +10,4 @@ $(SUBDIRS):
 
 clean:
 	for d in $(SUBDIRS); do $(MAKE) -C $$d clean || exit 1; done
-	rm -rf build/bin
+	rm -rf build/bin build/bin-static build/obj-*
