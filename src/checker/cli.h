@@ -1,0 +1,33 @@
+/* Command line of collapse-check. */
+#ifndef COLLAPSE_CHECK_CLI_H
+#define COLLAPSE_CHECK_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "paths.h"
+#include "scenarios.h"
+
+enum output_format { OUTPUT_TABLE, OUTPUT_TAP, OUTPUT_JSON };
+
+#define MAX_PATHS     4
+#define MAX_SCENARIOS 16
+
+struct options {
+	enum output_format format;
+	const char *json_out;
+	long timeout_ms;
+	bool list;
+	const struct collapse_path *paths[MAX_PATHS];	/* in table order */
+	size_t n_paths;
+	const struct scenario *scenarios[MAX_SCENARIOS];	/* in table order */
+	size_t n_scenarios;
+};
+
+#define EXIT_USAGE 2
+
+/* Exits with EXIT_USAGE on bad usage, 0 after --help. */
+void parse_options(int argc, char **argv, struct options *options);
+void print_list(void);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * collapse-check: does THP collapse of shmem respect userfaultfd MISSING
+ * registrations? Runs every selected scenario under every selected path.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "lifecycle.h"
+#include "report.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void mark_column(struct result *column, size_t stride, const struct options *o,
+			const struct collapse_path *path, enum verdict verdict, const char *why)
+{
+	for (size_t row = 0; row < o->n_scenarios; row++) {
+		struct result *r = &column[row * stride];
+
+		memset(r, 0, sizeof(*r));
+		r->scenario = o->scenarios[row]->name;
+		r->kind = o->scenarios[row]->kind;
+		r->path = path->name;
+		r->verdict = verdict;
+		r->hole_kept = r->event = TRI_NULL;
+		format_into(r->detail, sizeof(r->detail), "%s: %s", path->name, why);
+	}
+}
+
+/*
+ * The no-uffd control runs first in every column, selected or not: a path
+ * that does not collapse even without userfaultfd proves nothing.
+ * Returns false when the column was filled with SKIP/ERROR instead.
+ */
+static bool probe_path(const struct options *o, const struct collapse_path *path,
+		       struct result *column, size_t stride, struct result *probe)
+{
+	char why[256];
+
+	scenario_run(scenario_find(NO_UFFD_SCENARIO), path, o->timeout_ms, probe);
+	if (probe->verdict == VERDICT_COLLAPSED)
+		return true;
+	if (probe->verdict == VERDICT_ERROR) {
+		format_into(why, sizeof(why), "no-uffd control broken: %s", probe->detail);
+		mark_column(column, stride, o, path, VERDICT_ERROR, why);
+		return false;
+	}
+	if (probe->madv_errno[0]) {
+		if (strcmp(probe->madv_errno, "EINVAL"))
+			return true;	/* a real refusal: report every row honestly */
+		format_into(why, sizeof(why), "MADV_COLLAPSE not supported (EINVAL on no-uffd)");
+	} else {
+		format_into(why, sizeof(why),
+			    "khugepaged did not collapse the no-uffd control within %.1f s (%s)",
+			    o->timeout_ms / 1000.0, probe->detail);
+	}
+	mark_column(column, stride, o, path, VERDICT_SKIP, why);
+	return false;
+}
+
+static void run_column(const struct options *o, const struct collapse_path *path,
+		       struct result *column, size_t stride)
+{
+	struct result probe;
+	char why[256] = "";
+
+	if (path->column_begin(why, sizeof(why))) {
+		mark_column(column, stride, o, path, VERDICT_SKIP, why);
+		return;
+	}
+	if (probe_path(o, path, column, stride, &probe)) {
+		for (size_t row = 0; row < o->n_scenarios; row++) {
+			const struct scenario *s = o->scenarios[row];
+
+			if (!strcmp(s->name, NO_UFFD_SCENARIO))
+				column[row * stride] = probe;
+			else
+				scenario_run(s, path, o->timeout_ms, &column[row * stride]);
+		}
+	}
+	if (path->column_end)
+		path->column_end();
+}
+
+static int exit_status(const struct result *results, size_t n)
+{
+	bool error = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (results[i].kind == KIND_SAFETY && results[i].verdict == VERDICT_VULNERABLE)
+			return 1;
+		error |= results[i].verdict == VERDICT_ERROR;
+	}
+	return error ? EXIT_USAGE : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct utsname uts;
+	struct result *results;
+	const char *path_names[MAX_PATHS];
+	FILE *json_out = NULL;
+	struct report report;
+
+	parse_options(argc, argv, &o);
+	if (o.list) {
+		print_list();
+		return 0;
+	}
+	page_size = (size_t)sysconf(_SC_PAGESIZE);
+	if (uname(&uts))
+		strcpy(uts.release, "unknown");
+	if (o.json_out) {
+		json_out = fopen(o.json_out, "we");
+		if (!json_out) {
+			fprintf(stderr, "collapse-check: cannot open %s: %s\n", o.json_out,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	results = calloc(o.n_scenarios * o.n_paths, sizeof(*results));
+	if (!results) {
+		fprintf(stderr, "collapse-check: out of memory\n");
+		return EXIT_USAGE;
+	}
+	lifecycle_init();
+
+	for (size_t c = 0; c < o.n_paths; c++) {
+		path_names[c] = o.paths[c]->name;
+		run_column(&o, o.paths[c], &results[c], o.n_paths);
+	}
+
+	report = (struct report){
+		.kernel = uts.release,
+		.timeout_ms = o.timeout_ms,
+		.path_names = path_names,
+		.n_paths = o.n_paths,
+		.results = results,
+		.n_rows = o.n_scenarios,
+	};
+	switch (o.format) {
+	case OUTPUT_TABLE: report_table(stdout, &report); break;
+	case OUTPUT_TAP:   report_tap(stdout, &report); break;
+	case OUTPUT_JSON:  report_json(stdout, &report); break;
+	}
+	if (json_out) {
+		report_json(json_out, &report);
+		fclose(json_out);
+	}
+	free(results);
+	return exit_status(report.results, o.n_scenarios * o.n_paths);
+}

@@ -1,0 +1,222 @@
+#define _GNU_SOURCE
+#include "memfd_map.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PAGEMAP_PRESENT   (1ULL << 63)
+#define PAGEMAP_PFN_MASK  ((1ULL << 55) - 1)
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
+#define KPF_THP           22
+
+int memfd_make(size_t size, char *why, size_t why_size)
+{
+	int fd = memfd_create("collapse-check", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		format_into(why, why_size, "memfd_create: %s", errno_name(errno));
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)size)) {
+		format_into(why, why_size, "ftruncate memfd: %s", errno_name(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* pwrite, not a store through a mapping: no VMA, so no huge page at fill time. */
+int memfd_fill(int fd, size_t size, enum fill_pattern pattern, char *why, size_t why_size)
+{
+	size_t step = pattern == FILL_EVEN_PAGES ? 2 * page_size : page_size;
+	char *page = malloc(page_size);
+
+	if (!page) {
+		format_into(why, why_size, "out of memory");
+		return -1;
+	}
+	memset(page, POPULATED_BYTE, page_size);
+	for (size_t off = 0; off < size; off += step) {
+		if (pwrite(fd, page, page_size, (off_t)off) != (ssize_t)page_size) {
+			format_into(why, why_size, "pwrite memfd: %s", errno_name(errno));
+			free(page);
+			return -1;
+		}
+	}
+	free(page);
+	return 0;
+}
+
+void *map_extents_aligned(int fd, off_t offset, size_t len)
+{
+	size_t reserve_len = len + EXTENT_SIZE;
+	char *reserve = mmap(NULL, reserve_len, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *aligned, *mapped;
+
+	if (reserve == MAP_FAILED)
+		return MAP_FAILED;
+	aligned = (char *)(((uintptr_t)reserve + EXTENT_SIZE - 1) & ~(EXTENT_SIZE - 1));
+	mapped = mmap(aligned, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, offset);
+	if (mapped == MAP_FAILED) {
+		int err = errno;
+
+		munmap(reserve, reserve_len);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (aligned > reserve)
+		munmap(reserve, (size_t)(aligned - reserve));
+	if (aligned + len < reserve + reserve_len)
+		munmap(aligned + len, (size_t)(reserve + reserve_len - (aligned + len)));
+	return mapped;
+}
+
+long count_holes(int fd, off_t start, size_t len)
+{
+	off_t end = start + (off_t)len, pos = start;
+	long holes = 0;
+
+	while (pos < end) {
+		off_t data = lseek(fd, pos, SEEK_DATA);
+
+		if (data < 0) {
+			if (errno != ENXIO)
+				return -errno;
+			data = end;	/* nothing but hole up to EOF */
+		}
+		if (data > end)
+			data = end;
+		holes += (long)((data - pos) / (off_t)page_size);
+		if (data >= end)
+			break;
+		pos = lseek(fd, data, SEEK_HOLE);
+		if (pos < 0)
+			return -errno;
+	}
+	return holes;
+}
+
+bool page_is_hole(int fd, off_t offset)
+{
+	off_t data = lseek(fd, offset, SEEK_DATA);
+
+	return data < 0 ? errno == ENXIO : data != offset;
+}
+
+long expected_holes(enum fill_pattern pattern)
+{
+	return pattern == FILL_EVEN_PAGES ? (long)pages_per_extent() / 2 : 0;
+}
+
+static int read_u64_at(const char *path, uint64_t index, uint64_t *value)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, value, sizeof(*value), (off_t)(index * sizeof(*value)));
+	close(fd);
+	if (got != (ssize_t)sizeof(*value))
+		return got < 0 ? -errno : -EIO;
+	return 0;
+}
+
+static int pfn_of(const char *addr, uint64_t *pfn)
+{
+	uint64_t entry;
+	int err = read_u64_at("/proc/self/pagemap", (uintptr_t)addr / page_size, &entry);
+
+	if (err)
+		return err;
+	if (!(entry & PAGEMAP_PRESENT))
+		return -ENXIO;
+	*pfn = entry & PAGEMAP_PFN_MASK;
+	return *pfn ? 0 : -EPERM;	/* PFNs read as 0 without CAP_SYS_ADMIN */
+}
+
+static enum thp_state thp_by_kpageflags(const char *extent, char *how, size_t how_size)
+{
+	const size_t probes[] = { 0, pages_per_extent() / 2, pages_per_extent() - 2 };
+	uint64_t head_pfn = 0;
+
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		uint64_t pfn, flags;
+		int err = pfn_of(extent + probes[i] * page_size, &pfn);
+
+		if (!err)
+			err = read_u64_at("/proc/kpageflags", pfn, &flags);
+		if (err) {
+			format_into(how, how_size, "kpageflags: %s", errno_name(-err));
+			return THP_UNKNOWN;
+		}
+		if (i == 0)
+			head_pfn = pfn;
+		format_into(how, how_size, "kpageflags");
+		if (!(flags & (1ULL << KPF_THP)))
+			return THP_NO;
+		if (!(flags & (1ULL << (i == 0 ? KPF_COMPOUND_HEAD : KPF_COMPOUND_TAIL))))
+			return THP_NO;
+		/* A PMD THP: head 512-aligned, the probed subpages in one run. */
+		if (head_pfn % pages_per_extent() || pfn != head_pfn + probes[i])
+			return THP_NO;
+	}
+	return THP_YES;
+}
+
+/* Fallback when PFNs are hidden: a PMD mapping of the extent proves a THP. */
+static enum thp_state thp_by_smaps(const char *extent, char *how, size_t how_size)
+{
+	FILE *smaps = fopen("/proc/self/smaps", "re");
+	char line[256];
+	bool in_vma = false;
+	enum thp_state state = THP_UNKNOWN;
+
+	format_into(how, how_size, "smaps");
+	if (!smaps) {
+		format_into(how, how_size, "smaps: %s", errno_name(errno));
+		return THP_UNKNOWN;
+	}
+	while (fgets(line, sizeof(line), smaps)) {
+		uintptr_t start, end;
+		unsigned long kb;
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &start, &end) == 2) {
+			in_vma = start <= (uintptr_t)extent && (uintptr_t)extent < end;
+			continue;
+		}
+		if (in_vma && (sscanf(line, "ShmemPmdMapped: %lu kB", &kb) == 1 ||
+			       sscanf(line, "FilePmdMapped: %lu kB", &kb) == 1) && kb > 0)
+			state = THP_YES;
+	}
+	fclose(smaps);
+	if (state != THP_YES)
+		format_into(how, how_size, "smaps shows no PMD mapping, and kpageflags unreadable");
+	return state;
+}
+
+enum thp_state extent_thp_state(const char *extent, char *how, size_t how_size)
+{
+	const volatile char *probe = extent;
+	enum thp_state state;
+
+	/* Fault the probed pages in: pagemap and smaps only see mapped pages. */
+	(void)probe[0];
+	(void)probe[(pages_per_extent() / 2) * page_size];
+	(void)probe[(pages_per_extent() - 2) * page_size];
+
+	state = thp_by_kpageflags(extent, how, how_size);
+	if (state == THP_UNKNOWN)
+		state = thp_by_smaps(extent, how, how_size);
+	return state;
+}

@@ -1,0 +1,44 @@
+/*
+ * The memfd under test: creation, PMD-aligned shared mappings, page-cache
+ * population with holes, and the two ways to see whether an extent was
+ * collapsed (holes gone from the page cache, or backed by one PMD THP).
+ */
+#ifndef COLLAPSE_CHECK_MEMFD_MAP_H
+#define COLLAPSE_CHECK_MEMFD_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Byte written into populated pages, and the one the fault handler serves. */
+#define POPULATED_BYTE 0x5a
+#define SERVED_BYTE    0xc3
+
+/* Page of the armed extent that the touch test reads: always a hole. */
+#define TOUCHED_HOLE_PAGE 1
+
+enum fill_pattern {
+	FILL_EVEN_PAGES,	/* even pages written, odd pages left as holes */
+	FILL_ALL_PAGES,		/* no hole at all */
+};
+
+enum thp_state { THP_NO, THP_YES, THP_UNKNOWN };
+
+int memfd_make(size_t size, char *why, size_t why_size);
+int memfd_fill(int fd, size_t size, enum fill_pattern pattern, char *why, size_t why_size);
+
+/* Map [offset, offset + len) of fd shared, each extent PMD-aligned. */
+void *map_extents_aligned(int fd, off_t offset, size_t len);
+
+long count_holes(int fd, off_t start, size_t len);
+bool page_is_hole(int fd, off_t offset);
+long expected_holes(enum fill_pattern pattern);
+
+/*
+ * Whether the extent mapped at `extent` (a mapping that is not armed, whose
+ * probed pages are populated) sits in one PMD-sized THP. Reads pages 0, the
+ * middle one and the second to last, which both fill patterns populate.
+ */
+enum thp_state extent_thp_state(const char *extent, char *how, size_t how_size);
+
+#endif

@@ -1,0 +1,340 @@
+#define _GNU_SOURCE
+#include "scenarios.h"
+#include "remote_armer.h"
+#include "uffd.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * Every memfd is filled with FILL_EVEN_PAGES (odd pages stay holes) unless
+ * the row says otherwise; the touch test reads page TOUCHED_HOLE_PAGE of the
+ * armed extent.
+ */
+const struct scenario scenarios[] = {
+	{ "other-vma", KIND_SAFETY,
+	  "memfd mapped twice, one mapping armed MISSING, collapse via the other",
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	{ "same-vma", KIND_SAFETY,
+	  "collapse through the armed mapping itself",
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_ARMED_MAPPING },
+	{ "other-process", KIND_SAFETY,
+	  "armed in a child process (own mm), the parent collapses via its mapping",
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_IN_CHILD, UFFD_KEPT, VIA_OTHER_MAPPING },
+	{ "below-armed", KIND_CONTROL,
+	  "3-extent file, extent 1 armed, collapse extent 0 via another mapping",
+	  3, 1, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	{ "above-armed", KIND_CONTROL,
+	  "3-extent file, extent 1 armed, collapse extent 2 via another mapping",
+	  3, 1, 2, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	{ "populated-armed", KIND_CONTROL,
+	  "fully populated extent (no hole) armed, collapse via the other mapping",
+	  1, 0, 0, FILL_ALL_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	{ "after-unregister", KIND_CONTROL,
+	  "armed then UFFDIO_UNREGISTER before the collapse",
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_UNREGISTERED, VIA_OTHER_MAPPING },
+	{ "after-close", KIND_CONTROL,
+	  "armed then the userfaultfd closed before the collapse",
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_CLOSED, VIA_OTHER_MAPPING },
+	{ NO_UFFD_SCENARIO, KIND_CONTROL,
+	  "no userfaultfd at all: the path collapses a holey extent",
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+};
+const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (size_t i = 0; i < n_scenarios; i++)
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	return NULL;
+}
+
+/* Everything one run owns; teardown releases whatever got set up. */
+struct run {
+	const struct scenario *sc;
+	long timeout_ms;
+	int memfd;
+	size_t file_size;
+	char *other_map;	/* whole file, never armed */
+	char *armed_map;	/* exactly the armed extent */
+	bool armed_map_busy;	/* a stuck toucher still reads it: never unmap */
+	int uffd;
+	struct remote_armer child;
+	char why[192];
+};
+
+static void set_outcome(struct result *res, enum verdict verdict, const char *why)
+{
+	res->verdict = verdict;
+	if (why)
+		format_into(res->detail, sizeof(res->detail), "%s", why);
+}
+
+static int setup_file(struct run *run)
+{
+	const struct scenario *sc = run->sc;
+	long holes;
+
+	run->file_size = sc->n_extents * EXTENT_SIZE;
+	run->memfd = memfd_make(run->file_size, run->why, sizeof(run->why));
+	if (run->memfd < 0)
+		return -1;
+	if (memfd_fill(run->memfd, run->file_size, sc->pattern, run->why, sizeof(run->why)))
+		return -1;
+	for (unsigned e = 0; e < sc->n_extents; e++) {
+		holes = count_holes(run->memfd, (off_t)(e * EXTENT_SIZE), EXTENT_SIZE);
+		if (holes != expected_holes(sc->pattern)) {
+			format_into(run->why, sizeof(run->why),
+				    "setup: extent %u has %ld holes after filling, expected %ld",
+				    e, holes, expected_holes(sc->pattern));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static off_t armed_offset(const struct scenario *sc)
+{
+	return (off_t)(sc->armed_extent * EXTENT_SIZE);
+}
+
+/* 0 = armed, 1 = no userfaultfd (SKIP), -1 = broken (ERROR). */
+static int arm(struct run *run)
+{
+	const struct scenario *sc = run->sc;
+
+	if (sc->armer == ARMED_NOWHERE)
+		return 0;
+	if (sc->armer == ARMED_IN_CHILD) {
+		switch (remote_arm(&run->child, run->memfd, armed_offset(sc), EXTENT_SIZE,
+				   TOUCHED_HOLE_PAGE * page_size, run->timeout_ms,
+				   run->why, sizeof(run->why))) {
+		case REMOTE_ARMED:	return 0;
+		case REMOTE_NO_UFFD:	return 1;
+		case REMOTE_FAILED:	return -1;
+		}
+		return -1;
+	}
+
+	run->armed_map = map_extents_aligned(run->memfd, armed_offset(sc), EXTENT_SIZE);
+	if (run->armed_map == MAP_FAILED) {
+		run->armed_map = NULL;
+		format_into(run->why, sizeof(run->why), "mmap armed: %s", errno_name(errno));
+		return -1;
+	}
+	run->uffd = uffd_open(run->why, sizeof(run->why));
+	if (run->uffd < 0)
+		return 1;
+	if (uffd_register_missing(run->uffd, run->armed_map, EXTENT_SIZE,
+				  run->why, sizeof(run->why)))
+		return -1;
+
+	if (sc->fate == UFFD_UNREGISTERED &&
+	    uffd_unregister(run->uffd, run->armed_map, EXTENT_SIZE, run->why, sizeof(run->why)))
+		return -1;
+	if (sc->fate == UFFD_CLOSED) {
+		close(run->uffd);
+		run->uffd = -1;
+	}
+	return 0;
+}
+
+static int map_other(struct run *run)
+{
+	const struct scenario *sc = run->sc;
+
+	if (sc->via == VIA_ARMED_MAPPING && sc->pattern != FILL_ALL_PAGES)
+		return 0;	/* nothing needs a second mapping */
+	run->other_map = map_extents_aligned(run->memfd, 0, run->file_size);
+	if (run->other_map == MAP_FAILED) {
+		run->other_map = NULL;
+		format_into(run->why, sizeof(run->why), "mmap other: %s", errno_name(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A populated extent that is a THP already would make its control pointless. */
+static int check_not_yet_thp(struct run *run)
+{
+	const struct scenario *sc = run->sc;
+	char how[96];
+
+	if (sc->pattern != FILL_ALL_PAGES ||
+	    extent_thp_state(run->other_map + sc->target_extent * EXTENT_SIZE, how,
+			     sizeof(how)) != THP_YES)
+		return 0;
+	format_into(run->why, sizeof(run->why), "setup: extent already a THP before collapse (%s)",
+		    how);
+	return -1;
+}
+
+static void teardown(struct run *run)
+{
+	if (run->child.pid > 0)
+		remote_release(&run->child);
+	if (run->uffd >= 0)
+		close(run->uffd);
+	if (run->armed_map && !run->armed_map_busy)
+		munmap(run->armed_map, EXTENT_SIZE);
+	if (run->other_map)
+		munmap(run->other_map, run->file_size);
+	if (run->memfd >= 0)
+		close(run->memfd);
+}
+
+static void describe_touch(char *buf, size_t size, const struct touch_result *t)
+{
+	if (t->event)
+		append_to(buf, size, "; fault event at +0x%lx %s", t->fault_offset,
+			  t->served ? "served" : "NOT served");
+	else
+		append_to(buf, size, "; no fault event");
+	if (t->copy_errno)
+		append_to(buf, size, " (UFFDIO_COPY %s)", errno_name(t->copy_errno));
+	if (t->timed_out)
+		append_to(buf, size, ", touch timed out, uffd closed");
+	if (t->toucher_stuck)
+		append_to(buf, size, ", toucher still blocked");
+	else
+		append_to(buf, size, ", toucher read %s", touched_content_name(t->content));
+}
+
+static void judge_safety(struct run *run, struct collapse_job *job, struct result *res)
+{
+	const struct scenario *sc = run->sc;
+	off_t hole = armed_offset(sc) + (off_t)(TOUCHED_HOLE_PAGE * page_size);
+	bool hole_kept = page_is_hole(run->memfd, hole);
+	struct touch_result touch;
+	char why[160] = "";
+
+	if (job->inconclusive) {
+		set_outcome(res, VERDICT_SKIP, job->detail);
+		return;
+	}
+	res->hole_kept = hole_kept ? TRI_TRUE : TRI_FALSE;
+	append_to(res->detail, sizeof(res->detail), "; holes %ld of %ld left%s",
+		  job->holes_after, expected_holes(sc->pattern),
+		  hole_kept ? "" : ", touched hole zero-filled");
+
+	if (sc->armer == ARMED_IN_CHILD) {
+		if (!remote_touch(&run->child, run->timeout_ms, &touch, why, sizeof(why))) {
+			append_to(res->detail, sizeof(res->detail), "; %s", why);
+			res->verdict = VERDICT_ERROR;
+			return;
+		}
+	} else {
+		touch_hole(&run->uffd, run->armed_map + TOUCHED_HOLE_PAGE * page_size,
+			   run->timeout_ms, &touch);
+		run->armed_map_busy = touch.toucher_stuck;
+	}
+	if (touch.failure[0]) {
+		append_to(res->detail, sizeof(res->detail), "; touch test: %s", touch.failure);
+		res->verdict = VERDICT_ERROR;
+		return;
+	}
+	res->event = touch.event ? TRI_TRUE : TRI_FALSE;
+	describe_touch(res->detail, sizeof(res->detail), &touch);
+
+	if (!hole_kept || (touch.toucher_done && !touch.event))
+		res->verdict = VERDICT_VULNERABLE;
+	else if (touch.event && touch.served && touch.content == READ_SERVED)
+		res->verdict = VERDICT_SAFE;
+	else
+		res->verdict = VERDICT_ERROR;
+	if (!job->madv_called)
+		format_into(res->info, sizeof(res->info), "%s, %s",
+			    hole_kept ? (touch.event ? "kept" : "no event") : "filled", job->info);
+}
+
+static void judge_control(struct run *run, struct collapse_job *job, struct result *res)
+{
+	const struct scenario *sc = run->sc;
+
+	if (sc->pattern == FILL_EVEN_PAGES) {
+		res->hole_kept = job->holes_after > 0 ? TRI_TRUE : TRI_FALSE;
+		append_to(res->detail, sizeof(res->detail), "; holes %ld of %ld left",
+			  job->holes_after, expected_holes(sc->pattern));
+	} else {
+		append_to(res->detail, sizeof(res->detail), "; extent %s a PMD THP (%s)",
+			  job->thp == THP_YES ? "is" : job->thp == THP_NO ? "is not" :
+			  "unknown if", job->thp_how);
+	}
+	if (job->collapsed)
+		res->verdict = VERDICT_COLLAPSED;
+	else if (job->inconclusive)
+		res->verdict = VERDICT_SKIP;
+	else if (sc->pattern == FILL_ALL_PAGES && job->thp == THP_UNKNOWN)
+		res->verdict = VERDICT_ERROR;
+	else
+		res->verdict = VERDICT_REFUSED;
+}
+
+void scenario_run(const struct scenario *sc, const struct collapse_path *path,
+		  long timeout_ms, struct result *res)
+{
+	struct run run = { .sc = sc, .timeout_ms = timeout_ms, .memfd = -1, .uffd = -1,
+			   .child = { .pid = -1, .command_fd = -1, .reply_fd = -1 } };
+	struct collapse_job job = { .memfd = -1 };
+	int armed;
+
+	memset(res, 0, sizeof(*res));
+	res->scenario = sc->name;
+	res->kind = sc->kind;
+	res->path = path->name;
+	res->hole_kept = res->event = TRI_NULL;
+	note("%s/%s: start", sc->name, path->name);
+
+	if (setup_file(&run)) {
+		set_outcome(res, VERDICT_ERROR, run.why);
+		goto out;
+	}
+	/* Arm first: khugepaged may act as soon as the range is eligible. */
+	armed = arm(&run);
+	if (armed) {
+		set_outcome(res, armed > 0 ? VERDICT_SKIP : VERDICT_ERROR, run.why);
+		goto out;
+	}
+	if (map_other(&run) || check_not_yet_thp(&run)) {
+		set_outcome(res, VERDICT_ERROR, run.why);
+		goto out;
+	}
+
+	job.memfd = run.memfd;
+	job.file_offset = (off_t)(sc->target_extent * EXTENT_SIZE);
+	job.addr = sc->via == VIA_ARMED_MAPPING ? run.armed_map
+						: run.other_map + sc->target_extent * EXTENT_SIZE;
+	job.reader = run.other_map ? run.other_map + sc->target_extent * EXTENT_SIZE : NULL;
+	job.pattern = sc->pattern;
+	job.timeout_ms = timeout_ms;
+	if (path->prepare && path->prepare(&job, run.why, sizeof(run.why))) {
+		set_outcome(res, VERDICT_ERROR, run.why);
+		goto out;
+	}
+	path->trigger(&job);
+	path->wait(&job);
+
+	if (job.madv_called)
+		format_into(res->madv_errno, sizeof(res->madv_errno), "%s",
+			    errno_name(job.madv_errno));
+	format_into(res->info, sizeof(res->info), "%s", job.info);
+	format_into(res->detail, sizeof(res->detail), "%s", job.detail);
+	if (job.holes_after < 0) {
+		append_to(res->detail, sizeof(res->detail), "; SEEK_DATA failed: %s",
+			  errno_name((int)-job.holes_after));
+		res->verdict = VERDICT_ERROR;
+		goto out;
+	}
+	if (sc->kind == KIND_SAFETY)
+		judge_safety(&run, &job, res);
+	else
+		judge_control(&run, &job, res);
+out:
+	note("%s/%s: %s (%s) %s", sc->name, path->name, verdict_name(res->verdict), res->info,
+	     res->detail);
+	teardown(&run);
+}
