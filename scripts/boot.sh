@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Boots a built kernel variant under QEMU (TCG) with a job and checks the run:
+#
+#   scripts/boot.sh VARIANT OUTDIR JOBSCRIPT
+#
+# JOBSCRIPT runs in the guest as /job.sh (busybox sh, as root) with
+# /usr/local/bin holding the programs of build/bin-static. Its output goes to
+# the console; what it writes to /dev/ttyS1 lands in OUTDIR/channel.out.
+# OUTDIR also gets console.log (serial 0), qemu.log, job.rc.
+#
+# Environment: BOOT_TIMEOUT (seconds, default 900), QEMU_MEM (default 2G),
+# QEMU_SMP (default 2), QEMU_ICOUNT (e.g. 0: -icount shift=N, deterministic
+# timing, single-threaded TCG), KERNEL_APPEND (extra kernel parameters).
+#
+# Exit codes: 0 the job ran to its end and the kernel log is clean (whatever
+# the job's own exit code, see OUTDIR/job.rc); 2 usage or missing inputs;
+# 3 timeout; 4 the kernel reported trouble (panic, BUG, WARNING, lockdep...);
+# 5 the job did not finish (no sentinel: guest died or QEMU failed).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[[ $# -eq 3 ]] || die "usage: $0 VARIANT OUTDIR JOBSCRIPT" 2
+variant=$1 outdir=$2 job=$3
+kernel=$CG_BUILD/kernels/$variant/bzImage
+base=$CG_BUILD/initramfs/base.cpio.gz
+[[ -f $kernel ]] || die "$kernel missing: run scripts/kernel-build.sh $variant" 2
+[[ -f $base ]] || die "$base missing: run scripts/initramfs.sh" 2
+[[ -f $job ]] || die "job script $job missing" 2
+timeout_s=${BOOT_TIMEOUT:-900}
+
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+rm -f "$outdir"/{console.log,channel.out,qemu.log,job.rc,initrd.img}
+
+# The job travels as a second cpio archive after the base one.
+jobdir=$(mktemp -d)
+trap 'rm -rf "$jobdir"' EXIT
+install -m 0755 "$job" "$jobdir/job.sh"
+(cd "$jobdir" && echo job.sh | cpio --create --format=newc --owner=0:0 --quiet) |
+	gzip -n >"$outdir/job.cpio.gz"
+cat "$base" "$outdir/job.cpio.gz" >"$outdir/initrd.img"
+
+qemu=(
+	qemu-system-x86_64 -accel tcg -m "${QEMU_MEM:-2G}" -smp "${QEMU_SMP:-2}"
+	-nodefaults -nographic -no-reboot -monitor none
+	-kernel "$kernel" -initrd "$outdir/initrd.img"
+	-append "console=ttyS0 panic=-1 ${KERNEL_APPEND:-}"
+	-serial "file:$outdir/console.log" -serial "file:$outdir/channel.out"
+)
+[[ -z ${QEMU_ICOUNT:-} ]] || qemu+=(-icount "shift=$QEMU_ICOUNT")
+
+log "$variant: booting (timeout ${timeout_s}s, output in $outdir)"
+start=$(now)
+qrc=0
+timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$outdir/qemu.log" 2>&1 || qrc=$?
+elapsed=$(($(now) - start))
+touch "$outdir/console.log" "$outdir/channel.out"
+
+problems=$("$CG_ROOT/scripts/scan-console.sh" "$outdir/console.log" | head -n 40 || true)
+sentinel=$(grep -aoE 'JOB-DONE rc=[0-9]+' "$outdir/console.log" | tail -n 1 || true)
+
+report() {
+	log "$variant: $1 after ${elapsed}s (console: $outdir/console.log)"
+	[[ -z $problems ]] || sed 's/^/  | /' <<<"$problems" >&2
+	exit "$2"
+}
+if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
+	report "TIMEOUT: the guest did not finish within ${timeout_s}s" 3
+fi
+if [[ -n $problems ]]; then
+	report "KERNEL TROUBLE: the console log has these reports" 4
+fi
+if [[ -z $sentinel ]]; then
+	tail -n 20 "$outdir/console.log" | sed 's/^/  | /' >&2
+	[[ $qrc -eq 0 ]] || sed 's/^/  qemu: /' "$outdir/qemu.log" >&2
+	report "JOB DID NOT FINISH: no 'JOB-DONE' sentinel (qemu exit $qrc)" 5
+fi
+echo "${sentinel#JOB-DONE rc=}" >"$outdir/job.rc"
+log "$variant: job finished with rc=$(<"$outdir/job.rc") in ${elapsed}s"

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds one kernel variant (see scripts/variants.sh):
+#
+#   scripts/kernel-build.sh VARIANT
+#
+# Unpacks the Debian kernel source into build/src/VARIANT, applies the
+# variant's patch series, configures tinyconfig + the variant's fragments,
+# checks that every fragment line made it into the final .config, and builds
+# bzImage. Results: build/kernels/VARIANT/{bzImage,config,inputs.sha256,
+# source-version,build.log}. Nothing is rebuilt while the inputs' stamp
+# (source version, series, fragments, these scripts) is unchanged.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$CG_ROOT/scripts/variants.sh"
+
+[[ $# -eq 1 ]] || die "usage: $0 VARIANT (one of: ${VARIANTS[*]})" 2
+variant=$1
+variant_known "$variant" || die "unknown variant '$variant' (known: ${VARIANTS[*]})" 2
+
+pkg=${VARIANT_SOURCE[$variant]}
+tarball=/usr/src/$pkg.tar.xz
+[[ -f $tarball ]] || die "$tarball missing: run scripts/setup.sh" 2
+srcver=$(dpkg-query -W -f='${source:Version}' "$pkg")
+mapfile -t patches < <(variant_patches "$variant")
+mapfile -t fragments < <(variant_fragment_paths "$variant")
+if [[ -n ${VARIANT_SERIES[$variant]} && ${#patches[@]} -eq 0 ]]; then
+	die "variant $variant: ${VARIANT_SERIES[$variant]} has no *.patch" 2
+fi
+
+tree=$CG_BUILD/src/$variant
+out=$CG_BUILD/kernels/$variant
+
+# The stamp covers every input that changes the image.
+stamp=$(
+	printf 'source %s %s\n' "$pkg" "$srcver"
+	for f in "${patches[@]}" "${fragments[@]}" "$0" \
+		"$CG_ROOT/scripts/lib.sh" "$CG_ROOT/scripts/variants.sh"; do
+		printf '== %s\n' "${f#"$CG_ROOT"/}"
+		cat "$f"
+	done | sha256sum | cut -d' ' -f1
+)
+if [[ -f $out/bzImage && -f $out/inputs.sha256 &&
+	$(<"$out/inputs.sha256") == "$stamp" ]]; then
+	log "$variant: up to date ($out/bzImage)"
+	exit 0
+fi
+
+start=$(now)
+rm -rf "$tree" "$out"
+mkdir -p "$tree" "$out"
+log "$variant: unpacking $tarball ($srcver)"
+tar -xf "$tarball" -C "$tree" --strip-components=1
+
+for p in "${patches[@]}"; do
+	log "$variant: applying ${p#"$CG_ROOT"/}"
+	if ! patch -d "$tree" -p1 --forward --batch --no-backup-if-mismatch \
+		<"$p" >"$out/patch.log" 2>&1; then
+		cat "$out/patch.log" >&2
+		die "$variant: ${p#"$CG_ROOT"/} does not apply to $pkg $srcver"
+	fi
+done
+
+kmake() {
+	make -C "$tree" ARCH=x86_64 KBUILD_BUILD_USER=collapse-guard \
+		KBUILD_BUILD_HOST=build "$@"
+}
+
+# check_fragment FRAGMENT CONFIG: every CONFIG_X=v and "# CONFIG_X is not
+# set" line of FRAGMENT must hold in CONFIG. Prints the ones that don't.
+check_fragment() {
+	local line key want got
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*) key=${line%%=*} want=$line ;;
+		"# CONFIG_"*" is not set") key=${line#\# } key=${key%% *} want= ;;
+		*) continue ;;
+		esac
+		got=$(grep -E "^$key=" "$2" || true)
+		[[ $got == "$want" ]] || printf '  %s (final .config: %s)\n' \
+			"${line}" "${got:-not set}"
+	done <"$1"
+}
+
+log "$variant: configuring (tinyconfig + ${VARIANT_CONFIGS[$variant]})"
+{
+	kmake tinyconfig
+	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config \
+		"${fragments[@]}")
+	kmake olddefconfig
+} >"$out/config.log" 2>&1 || {
+	tail -n 40 "$out/config.log" >&2
+	die "$variant: configuration failed (log: $out/config.log)"
+}
+bad=$(for f in "${fragments[@]}"; do check_fragment "$f" "$tree/.config"; done)
+if [[ -n $bad ]]; then
+	die "$variant: options not set as requested (missing dependencies?):
+$bad"
+fi
+
+jobs=$(nproc)
+log "$variant: building bzImage with -j$jobs (log: $out/build.log)"
+kmake -j"$jobs" bzImage >"$out/build.log" 2>&1 || {
+	tail -n 40 "$out/build.log" >&2
+	die "$variant: build failed (log: $out/build.log)"
+}
+
+cp "$tree/arch/x86/boot/bzImage" "$out/bzImage"
+cp "$tree/.config" "$out/config"
+printf '%s\n' "$srcver" >"$out/source-version"
+printf '%s\n' "$stamp" >"$out/inputs.sha256"
+log "$variant: built in $(($(now) - start)) s"

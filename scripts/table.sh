@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Prints collapse-check reports side by side, one row per scenario and path,
+# one column per report:
+#
+#   scripts/table.sh LABEL=REPORT.json [LABEL=REPORT.json...]
+#
+# A cell is the verdict, followed by madvise's errno when MADV_COLLAPSE failed
+# (e.g. "SAFE EBUSY"); "-" when the report has no such row, "n/a" when the
+# report is missing or not valid JSON.
+set -euo pipefail
+
+(($#)) || { echo "usage: $0 LABEL=REPORT.json..." >&2; exit 2; }
+
+for col in "$@"; do
+	label=${col%%=*} file=${col#*=}
+	jq -c --arg name "$label" '{"label": $name, results: .results}' "$file" 2>/dev/null ||
+		jq -nc --arg name "$label" '{"label": $name, results: null}'
+done | jq -rs '
+	def cell: .verdict + (if .madv_errno == null or .madv_errno == "0"
+		then "" else " " + .madv_errno end);
+	. as $cols
+	| reduce ($cols[].results // [] | .[] | [.scenario, .path]) as $k
+		([]; if index([$k]) then . else . + [$k] end)
+	| (["scenario", "path"] + [$cols[].label]),
+	  (.[] as $k | $k + [$cols[]
+		| if .results == null then "n/a"
+		  else ([.results[] | select(.scenario == $k[0] and .path == $k[1])
+			| cell][0] // "-") end])
+	| @tsv' |
+	awk -F'\t' '
+	{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
+	  if (NF > nf) nf = NF }
+	END {
+		for (r = 1; r <= NR; r++) {
+			line = ""
+			for (i = 1; i <= nf; i++)
+				line = line sprintf(i < nf ? "%-" w[i] "s  " : "%s", cell[r, i])
+			print line
+			if (r == 1) { rule = ""; for (i = 1; i <= nf; i++) rule = rule sprintf(i < nf ? "%-" w[i] "s  " : "%s", substr("--------------------------------------------------", 1, w[i])); print rule }
+		}
+	}'

@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# The kernel variants, in one place; sourced after lib.sh.
+#
+#   VARIANT_SOURCE   Debian package whose /usr/src/<package>.tar.xz is built
+#   VARIANT_SERIES   directory of the patch series applied, or "" for none
+#   VARIANT_CONFIGS  config fragments (kernel/config/<name>.config) merged
+#                    over tinyconfig, in order
+
+VARIANTS=(vanilla patched patched-lockdep)
+
+declare -A VARIANT_SOURCE=(
+	[vanilla]=linux-source-6.1
+	[patched]=linux-source-6.1
+	[patched-lockdep]=linux-source-6.1
+)
+declare -A VARIANT_SERIES=(
+	[vanilla]=""
+	[patched]=kernel/6.1/patches
+	[patched-lockdep]=kernel/6.1/patches
+)
+declare -A VARIANT_CONFIGS=(
+	[vanilla]="base"
+	[patched]="base"
+	[patched-lockdep]="base lockdep"
+)
+
+variant_known() { [[ -n ${VARIANT_SOURCE[$1]+set} ]]; }
+
+# Prints the patches of a variant's series, one path a line, in name order.
+variant_patches() {
+	local dir=${VARIANT_SERIES[$1]}
+	[[ -n $dir && -d $CG_ROOT/$dir ]] || return 0
+	find "$CG_ROOT/$dir" -maxdepth 1 -type f -name '*.patch' | sort
+}
+
+# True when the variant applies a series that has at least one patch; a
+# variant meant to be patched is pointless (and skipped) while it has none.
+variant_buildable() {
+	[[ -z ${VARIANT_SERIES[$1]} || -n $(variant_patches "$1") ]]
+}
+
+variant_fragment_paths() {
+	local name
+	for name in ${VARIANT_CONFIGS[$1]}; do
+		printf '%s\n' "$CG_ROOT/kernel/config/$name.config"
+	done
+}
