@@ -1,0 +1,251 @@
+/*
+ * guard-model: an exhaustive model of the race between a shmem THP collapse
+ * (khugepaged / MADV_COLLAPSE, collapse_file()) and userfaultfd MISSING mode.
+ *
+ * Shared types.  A state is a small struct of bytes (no padding, always
+ * memset before use) so that it can be hashed and compared as raw memory.
+ * A scenario fixes the geometry (file indices, VMAs, which actors run); a
+ * design is a table of hooks called by the actors at fixed points.
+ */
+#ifndef GUARD_MODEL_H
+#define GUARD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_IDX 8     /* page-cache indices of the modelled file */
+#define MAX_VMA 4     /* VMA slots (a fork creates one) */
+#define MAX_MM 4
+#define MAX_REG 2     /* registrar threads */
+#define MAX_RETRIES 4 /* fault retries beyond this are reported as livelock */
+#define NO_VMA 0xff
+
+/* What a page-cache index holds. */
+enum pk {
+	PK_HOLE,   /* nothing: a fault finds it missing */
+	PK_PAGE,   /* an uptodate, unlocked page (see content[]) */
+	PK_LOCKED, /* the collapse's locked page (huge page in a hole, or an
+		      isolated small page): faults wait, UFFDIO_COPY: EEXIST */
+	PK_RETRY,  /* upstream's placeholder (XA_RETRY_ENTRY): same effect */
+};
+
+/* Where the data of a page came from. */
+enum content { C_NONE, C_ORIG, C_PAGER, C_ZALLOC, C_ZEROFILL };
+
+/* Program counter of the collapse. */
+enum cphase {
+	CP_SCAN_VMA,  /* khugepaged/MADV_COLLAPSE look at a VMA, mmap_lock held */
+	CP_SCAN_FILE, /* hpage_collapse_scan_file(): lockless, early check */
+	CP_FILL,      /* collapse_file() walk, one index per step */
+	CP_GUARD,     /* the design's check before the commit */
+	CP_COMMIT,    /* join store, when the design separates it from the guard */
+	CP_FINISH,    /* copy/zero-fill, SetPageUptodate, unlock the huge page */
+	CP_DONE,
+};
+
+enum outcome { O_NONE, O_NOVMA, O_FAILFAST, O_REFUSED, O_COMMITTED };
+
+/* The faulting thread. */
+enum fstate { F_IDLE, F_SLEEP, F_RETRY, F_DONE };
+
+/* Why a VMA is linked into / unlinked from the inode's i_mmap tree. */
+enum lwhy { L_MMAP, L_FORK, L_MUNMAP, L_EXIT };
+
+/* Actors.  Each step of an actor is atomic. */
+enum actor {
+	ACT_COLLAPSE,
+	ACT_REG0,
+	ACT_REG1,
+	ACT_FAULT,
+	ACT_PAGER,
+	ACT_FORK,
+	ACT_EXIT,
+	ACT_MUNMAP,
+	NR_ACTORS,
+};
+
+struct state {
+	/* the inode's page cache */
+	uint8_t pk[MAX_IDX];
+	uint8_t content[MAX_IDX];
+	/* VMAs (geometry is in the scenario) */
+	uint8_t linked[MAX_VMA]; /* in mapping->i_mmap */
+	uint8_t armed[MAX_VMA];  /* VM_UFFD_MISSING */
+	uint8_t seen[MAX_VMA];   /* indices this VMA could have observed as
+				    missing while armed (bit per index) */
+	int8_t count;            /* designs 4/5: shmem_inode_info counter */
+	/* collapse */
+	uint8_t c_phase, c_vma, c_next, c_holes, c_isolated, c_flag;
+	uint8_t c_mmap_held; /* mm + 1 whose mmap_lock (read) it holds */
+	uint8_t c_xa_held;   /* holds the i_pages lock across steps */
+	uint8_t c_outcome;
+	/* registrars: 0 register, 1 unregister, 2 done */
+	uint8_t reg_pc[MAX_REG];
+	/* faulting thread and its pager */
+	uint8_t f_state, f_retries, f_result, f_event;
+	uint8_t f_raised; /* it raised a userfaultfd event */
+	/* VMA lifecycle */
+	uint8_t fork_done, exit_done, munmap_done;
+};
+
+struct vma_geo {
+	const char *name;
+	uint8_t mm;
+	uint8_t first, last; /* file indices mapped, inclusive */
+	bool linked, armed;  /* at the start */
+};
+
+struct scenario {
+	const char *id, *title;
+	int nidx;
+	uint8_t present;       /* bit per index: a page at the start */
+	int start, len;        /* the extent to collapse */
+	int nmm;
+	const char *mm_name[MAX_MM];
+	int nvma;
+	struct vma_geo vma[MAX_VMA];
+	uint8_t scan_cands;    /* VMA slots the collapse may have scanned */
+	int nreg;
+	uint8_t reg_vma[MAX_REG];
+	bool faulter;
+	uint8_t fault_vma, fault_idx;
+	bool fork;
+	uint8_t fork_parent, fork_child;
+	bool event_fork;       /* UFFD_FEATURE_EVENT_FORK: child stays armed */
+	bool exit_child;
+	uint8_t munmap_vma;    /* NO_VMA: none */
+};
+
+struct model;
+
+/* A design: what the kernel does at each hook point. NULL = nothing. */
+struct design {
+	const char *id, *name;
+	/* structure */
+	bool fill_holes_early;  /* 6.1: the walk stores the locked huge page into
+				   holes; upstream: holes stay empty until the
+				   guard stores placeholders */
+	bool mmap_over_fill;    /* seed v1: re-take mmap_lock of the scanned mm
+				   before the walk, hold it to the commit */
+	bool split_commit;      /* guard and join store are separate steps,
+				   the i_pages lock held in between */
+	const char *reg_locks;  /* locks of a (un)registration, for traces */
+	const char *guard_locks;
+	/* hooks */
+	void (*on_scan)(const struct model *m, struct state *s);
+	bool (*early_fail)(const struct model *m, const struct state *s,
+			   char *why, size_t n);
+	bool (*pre_commit_refuse)(const struct model *m, struct state *s,
+				  char *why, size_t n);
+	void (*on_register)(const struct model *m, struct state *s, int v);
+	void (*on_unregister)(const struct model *m, struct state *s, int v);
+	void (*on_vma_link)(const struct model *m, struct state *s, int v,
+			    enum lwhy why);
+	void (*on_vma_unlink)(const struct model *m, struct state *s, int v,
+			      enum lwhy why);
+	bool (*invariant)(const struct model *m, const struct state *s);
+	bool ablation; /* not one of the six designs: a broken variant of 5 */
+};
+
+struct model {
+	const struct scenario *sc;
+	const struct design *d;
+};
+
+/* Things a step did that properties look at. */
+enum {
+	EV_ZEROFILL = 1 << 0, /* committed a zero-fill over an observed hole */
+	EV_STRICT = 1 << 1,   /* committed a hole while a VMA mapping it is armed */
+	EV_COMMIT = 1 << 2,
+	EV_REFUSE = 1 << 3,   /* guard refused, or early check failed */
+	EV_LIVELOCK = 1 << 4,
+	EV_LOSTPAGE = 1 << 5, /* commit overwrote a page someone put in a hole */
+	EV_VISIBLE = 1 << 6,  /* a fault that raised an event maps zeroes of
+				 the collapse through a still armed VMA */
+};
+
+struct events {
+	unsigned bits;
+	char why[200];
+};
+
+/* state.c: the actors */
+void model_init(const struct model *m, struct state *s);
+bool model_step(const struct model *m, struct state *s, int actor, int choice,
+		struct events *ev, char *desc, size_t n);
+int model_choices(int actor);
+bool model_all_done(const struct model *m, const struct state *s);
+void model_summary(const struct model *m, const struct state *s, char *buf,
+		   size_t n);
+const char *actor_name(const struct model *m, int actor, char *buf, size_t n);
+bool vma_maps(const struct scenario *sc, int v, int idx);
+int count_armed_linked(const struct model *m, const struct state *s);
+
+/* designs.c */
+extern const struct design *const designs[];
+extern const int nr_designs;
+const struct design *design_by_id(const char *id);
+
+/* scenarios.c */
+extern const struct scenario sc_race, sc_one_vma, sc_edge, sc_below,
+	sc_above, sc_full;
+
+/* explore.c */
+enum prop {
+	P_ZEROFILL,  /* no zero-fill of an index an armed VMA could see missing */
+	P_VISIBLE,   /* no fault that raised an event maps collapse zeroes */
+	P_STRICT,    /* no commit over a hole while a VMA mapping it is armed */
+	P_FAULTS,    /* every fault ends; no deadlock, no livelock */
+	P_INVARIANT, /* the design's own invariant (the count) */
+	P_NOREFUSE,  /* the collapse never refuses / fails fast */
+	NR_PROPS,
+};
+
+struct trace_step {
+	uint8_t actor, choice;
+};
+
+struct finding {
+	bool found;
+	int len;
+	struct trace_step *steps; /* malloc'd, len entries */
+};
+
+struct result {
+	const struct design *d;
+	const struct scenario *sc;
+	unsigned long states, transitions;
+	int max_depth;
+	bool committed_somewhere, refused_somewhere;
+	struct finding f[NR_PROPS];
+	double seconds;
+};
+
+void explore(const struct model *m, struct result *r);
+void result_free(struct result *r);
+
+/* One design run over every scenario. */
+enum scen_ix { S_RACE, S_ONE, S_EDGE, S_BELOW, S_ABOVE, S_FULL, NR_SCEN };
+extern const struct scenario *const scenarios[NR_SCEN];
+
+struct row {
+	const struct design *d;
+	struct result r[NR_SCEN];
+	double seconds;
+};
+
+void run_row(const struct design *d, struct row *row);
+void row_free(struct row *row);
+bool row_safe(const struct row *row);
+const char *prop_name(enum prop p);
+
+/* report.c */
+#include <stdio.h>
+void report_scenarios(FILE *out);
+void report_table(FILE *out, const struct row *rows, int n);
+void report_counterexamples(FILE *out, const struct row *rows, int n);
+void report_trace(FILE *out, const struct result *r, enum prop p,
+		  const char *indent);
+
+#endif

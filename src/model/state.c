@@ -1,0 +1,717 @@
+/*
+ * The actors and their atomic steps.
+ *
+ * Every step below runs as one atomic transition; the comment above each
+ * says which locks make it atomic in the kernel.  A step that would have to
+ * wait (for a page lock, or for a lock the collapse holds across steps) is
+ * simply not enabled in that state.  The design under test is only called
+ * through its hooks (designs.c); everything else is common to all designs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define BIT(i) (1u << (i))
+
+/* Write a description only when one was asked for (the explorer does not). */
+#define DESC(...)                                                              \
+	do {                                                                   \
+		if (d)                                                         \
+			snprintf(d, n, __VA_ARGS__);                           \
+	} while (0)
+
+bool vma_maps(const struct scenario *sc, int v, int idx)
+{
+	return sc->vma[v].first <= idx && idx <= sc->vma[v].last;
+}
+
+static int mm_of(const struct model *m, int v)
+{
+	return m->sc->vma[v].mm;
+}
+
+static const char *vname(const struct model *m, int v)
+{
+	return m->sc->vma[v].name;
+}
+
+static const char *mname(const struct model *m, int mm)
+{
+	return m->sc->mm_name[mm];
+}
+
+int count_armed_linked(const struct model *m, const struct state *s)
+{
+	int c = 0;
+
+	for (int v = 0; v < m->sc->nvma; v++)
+		c += s->linked[v] && s->armed[v];
+	return c;
+}
+
+/* Only the collapse holds a lock across steps (seed v1: mmap_lock for read;
+ * upstream: the i_pages lock from its check to its store). */
+static bool mmap_write_free(const struct state *s, int mm)
+{
+	return s->c_mmap_held != mm + 1;
+}
+
+static bool xa_free(const struct state *s)
+{
+	return !s->c_xa_held;
+}
+
+static void holes_str(uint8_t mask, int nidx, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	o += snprintf(buf + o, n - o, "{");
+	for (int i = 0; i < nidx && o < n; i++)
+		if (mask & BIT(i))
+			o += snprintf(buf + o, n - o, "%s%d",
+				      o > 1 ? "," : "", i);
+	if (o < n)
+		snprintf(buf + o, n - o, "}");
+}
+
+/*
+ * The observation the safety property is about: a VMA that has
+ * VM_UFFD_MISSING while an index it maps is a true hole in the page cache
+ * can observe that index as missing (a fault there raises an event).  The
+ * mark lasts until the VMA is disarmed or unlinked, or until the index gets
+ * a page from user space (the pager's UFFDIO_COPY, or a fault through an
+ * unarmed VMA).  The collapse's own locked page or placeholder does not
+ * clear it: that is exactly what a commit would turn into zeroes.
+ */
+static void update_seen(const struct model *m, struct state *s)
+{
+	const struct scenario *sc = m->sc;
+
+	for (int v = 0; v < sc->nvma; v++) {
+		if (!s->linked[v] || !s->armed[v]) {
+			s->seen[v] = 0;
+			continue;
+		}
+		for (int i = 0; i < sc->nidx; i++)
+			if (vma_maps(sc, v, i) && s->pk[i] == PK_HOLE)
+				s->seen[v] |= BIT(i);
+	}
+}
+
+static void filled_by_user(const struct model *m, struct state *s, int i)
+{
+	for (int v = 0; v < m->sc->nvma; v++)
+		s->seen[v] &= ~BIT(i);
+}
+
+void model_init(const struct model *m, struct state *s)
+{
+	const struct scenario *sc = m->sc;
+
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < sc->nidx; i++) {
+		bool p = sc->present & BIT(i);
+
+		s->pk[i] = p ? PK_PAGE : PK_HOLE;
+		s->content[i] = p ? C_ORIG : C_NONE;
+	}
+	for (int v = 0; v < sc->nvma; v++) {
+		s->linked[v] = sc->vma[v].linked;
+		s->armed[v] = sc->vma[v].linked && sc->vma[v].armed;
+		/* the mmap (and registration) that set this up happened
+		 * before the scenario: account it through the same hook */
+		if (s->linked[v] && m->d->on_vma_link)
+			m->d->on_vma_link(m, s, v, L_MMAP);
+	}
+	s->c_vma = NO_VMA;
+	s->c_phase = CP_SCAN_VMA;
+	for (int r = sc->nreg; r < MAX_REG; r++)
+		s->reg_pc[r] = 2;
+	s->f_state = sc->faulter ? F_IDLE : F_DONE;
+	s->fork_done = !sc->fork;
+	s->exit_done = !(sc->fork && sc->exit_child);
+	s->munmap_done = sc->munmap_vma == NO_VMA;
+	update_seen(m, s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The collapse: khugepaged or MADV_COLLAPSE, then collapse_file().    */
+
+/* Join store: the extent becomes one multi-index entry of the huge page,
+ * still locked; its holes will be zero-filled.  This is where a hole is
+ * decided to become zeroes, so the safety property is checked here. */
+static void why_add(struct events *ev, const char *fmt, int a, const char *b)
+{
+	size_t o = strlen(ev->why);
+
+	if (o + 1 < sizeof(ev->why))
+		snprintf(ev->why + o, sizeof(ev->why) - o, fmt, a, b);
+}
+
+static void commit(const struct model *m, struct state *s, struct events *ev)
+{
+	const struct scenario *sc = m->sc;
+
+	for (int i = sc->start; i < sc->start + sc->len; i++) {
+		if (s->c_holes & BIT(i)) {
+			if (s->pk[i] == PK_PAGE) {
+				ev->bits |= EV_LOSTPAGE;
+				why_add(ev, "index %d got a page after the walk "
+					    "and the commit overwrites it%s; ",
+					i, "");
+			}
+			for (int v = 0; v < sc->nvma; v++) {
+				if (s->seen[v] & BIT(i)) {
+					ev->bits |= EV_ZEROFILL;
+					why_add(ev, "index %d is zero-filled although "
+						    "armed vma %s could see it missing; ",
+						i, vname(m, v));
+				}
+				if (s->linked[v] && s->armed[v] &&
+				    vma_maps(sc, v, i)) {
+					ev->bits |= EV_STRICT;
+					why_add(ev, "index %d: vma %s maps it and is "
+						    "armed at the commit; ",
+						i, vname(m, v));
+				}
+			}
+			s->content[i] = C_ZEROFILL;
+		}
+		s->pk[i] = PK_LOCKED;
+	}
+	ev->bits |= EV_COMMIT;
+}
+
+/* Rollback: holes restored, small pages put back, huge page unlocked and
+ * freed (hpage->mapping cleared: waiters retry their lookup). */
+static void rollback(const struct model *m, struct state *s)
+{
+	const struct scenario *sc = m->sc;
+
+	for (int i = sc->start; i < sc->start + sc->len; i++) {
+		if ((s->c_holes & BIT(i)) &&
+		    (s->pk[i] == PK_LOCKED || s->pk[i] == PK_RETRY))
+			s->pk[i] = PK_HOLE;
+		if (s->c_isolated & BIT(i))
+			s->pk[i] = PK_PAGE;
+	}
+	s->c_mmap_held = 0;
+	s->c_xa_held = 0;
+}
+
+static bool collapse_step(const struct model *m, struct state *s, int choice,
+			  struct events *ev, char *d, size_t n)
+{
+	const struct scenario *sc = m->sc;
+	const struct design *dz = m->d;
+	int start = sc->start, last = sc->start + sc->len - 1;
+	char why[160] = "", hs[40];
+
+	switch (s->c_phase) {
+	case CP_SCAN_VMA: {
+		/* khugepaged_scan_mm_slot() / madvise_collapse():
+		 * mmap_read_lock(mm), look at the VMA, mmap_read_unlock(mm).
+		 * choice = which VMA (of which mm) was scanned. */
+		bool any = false;
+
+		for (int v = 0; v < sc->nvma; v++)
+			any |= (sc->scan_cands & BIT(v)) && s->linked[v];
+		if (!any) {
+			if (choice)
+				return false;
+			s->c_outcome = O_NOVMA;
+			s->c_phase = CP_DONE;
+			DESC("no VMA maps the extent any more: nothing to scan");
+			return true;
+		}
+		if (choice >= sc->nvma || !(sc->scan_cands & BIT(choice)) ||
+		    !s->linked[choice])
+			return false;
+		s->c_vma = choice;
+		if (dz->on_scan)
+			dz->on_scan(m, s);
+		s->c_phase = CP_SCAN_FILE;
+		DESC("scan vma %s of mm %s under mmap_read_lock(%s)%s; "
+		     "mmap_read_unlock",
+		     vname(m, choice), mname(m, mm_of(m, choice)),
+		     mname(m, mm_of(m, choice)),
+		     dz->on_scan ? (s->c_flag ? "; uffd armed: yes"
+					      : "; uffd armed: no")
+				 : "");
+		return true;
+	}
+	case CP_SCAN_FILE: {
+		/* hpage_collapse_scan_file(): lockless (RCU) look at the
+		 * extent, then the design's fail-fast check. */
+		uint8_t holes = 0;
+		bool fail;
+
+		if (choice)
+			return false;
+		for (int i = start; i <= last; i++)
+			if (s->pk[i] == PK_HOLE)
+				holes |= BIT(i);
+		holes_str(holes, sc->nidx, hs, sizeof(hs));
+		fail = dz->early_fail && dz->early_fail(m, s, why, sizeof(why));
+		if (fail) {
+			s->c_outcome = O_FAILFAST;
+			s->c_phase = CP_DONE;
+			ev->bits |= EV_REFUSE;
+			snprintf(ev->why, sizeof(ev->why), "early check: %s", why);
+			DESC("scan file [%d..%d] (RCU): holes %s; early check "
+			     "fails: %s",
+			     start, last, hs, why);
+		} else {
+			s->c_phase = CP_FILL;
+			s->c_next = 0;
+			DESC("scan file [%d..%d] (RCU): holes %s%s%s; "
+			     "collapse_file() allocates the huge page",
+			     start, last, hs, dz->early_fail ? "; early check: " : "",
+			     dz->early_fail ? why : "");
+		}
+		return true;
+	}
+	case CP_FILL: {
+		/* collapse_file() walk, one index per step, under
+		 * xas_lock_irq() (and the small page's lock). */
+		int i = start + s->c_next;
+		char pre[64] = "";
+
+		if (choice || !xa_free(s))
+			return false;
+		if (dz->mmap_over_fill && s->c_next == 0) {
+			s->c_mmap_held = mm_of(m, s->c_vma) + 1;
+			snprintf(pre, sizeof(pre), "mmap_read_lock(%s) (kept); ",
+				 mname(m, mm_of(m, s->c_vma)));
+		}
+		if (s->pk[i] == PK_HOLE) {
+			s->c_holes |= BIT(i);
+			if (dz->fill_holes_early) {
+				s->pk[i] = PK_LOCKED;
+				DESC("%sindex %d under xas_lock_irq: hole, store "
+				     "the locked huge page",
+				     pre, i);
+			} else {
+				DESC("%sindex %d under xas_lock_irq: hole, leave "
+				     "it empty (nr_none++)",
+				     pre, i);
+			}
+		} else if (s->pk[i] == PK_PAGE) {
+			s->c_isolated |= BIT(i);
+			s->pk[i] = PK_LOCKED;
+			DESC("%sindex %d under xas_lock_irq: page, lock and "
+			     "isolate it%s",
+			     pre, i,
+			     dz->fill_holes_early ? ", huge page takes its slot"
+						  : "");
+		} else {
+			fprintf(stderr, "guard-model: index %d busy in walk\n", i);
+			abort();
+		}
+		if (++s->c_next == sc->len)
+			s->c_phase = CP_GUARD;
+		return true;
+	}
+	case CP_GUARD: {
+		bool refuse;
+
+		if (choice)
+			return false;
+		refuse = dz->pre_commit_refuse &&
+			 dz->pre_commit_refuse(m, s, why, sizeof(why));
+		if (!dz->pre_commit_refuse)
+			snprintf(why, sizeof(why), "no check");
+		if (refuse) {
+			rollback(m, s);
+			s->c_outcome = O_REFUSED;
+			s->c_phase = CP_DONE;
+			ev->bits |= EV_REFUSE;
+			snprintf(ev->why, sizeof(ev->why), "guard: %s", why);
+			DESC("guard under %s: %s -> refuse: roll back (holes "
+			     "restored, pages put back, huge page freed)",
+			     dz->guard_locks, why);
+		} else if (dz->split_commit) {
+			s->c_xa_held = 1;
+			s->c_phase = CP_COMMIT;
+			DESC("guard under %s: %s -> pass; i_mmap_unlock_read, "
+			     "i_pages lock kept",
+			     dz->guard_locks, why);
+		} else {
+			commit(m, s, ev);
+			s->c_mmap_held = 0;
+			s->c_phase = CP_FINISH;
+			DESC("guard under %s: %s -> commit: join store of the "
+			     "huge page over [%d..%d]",
+			     dz->guard_locks, why, start, last);
+		}
+		return true;
+	}
+	case CP_COMMIT:
+		if (choice)
+			return false;
+		commit(m, s, ev);
+		s->c_xa_held = 0;
+		s->c_phase = CP_FINISH;
+		DESC("join store of the huge page over [%d..%d]; xas_unlock_irq",
+		     start, last);
+		return true;
+	case CP_FINISH:
+		/* copy_highpage()/clear_highpage(), SetPageUptodate(),
+		 * unlock_page(hpage): waiters see the huge page. */
+		if (choice)
+			return false;
+		for (int i = start; i <= last; i++)
+			s->pk[i] = PK_PAGE;
+		s->c_outcome = O_COMMITTED;
+		s->c_phase = CP_DONE;
+		holes_str(s->c_holes, sc->nidx, hs, sizeof(hs));
+		DESC("copy pages, zero-fill holes %s, mark uptodate, unlock "
+		     "the huge page",
+		     hs);
+		return true;
+	case CP_DONE:
+	default:
+		return false;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Registrar r: UFFDIO_REGISTER (MISSING), later UFFDIO_UNREGISTER.   */
+
+static void wake_faults_of(const struct model *m, struct state *s, int v)
+{
+	if (m->sc->faulter && m->sc->fault_vma == v && s->f_state == F_SLEEP)
+		s->f_state = F_RETRY;
+}
+
+static bool reg_step(const struct model *m, struct state *s, int r, int choice,
+		     char *d, size_t n)
+{
+	const struct design *dz = m->d;
+	int v, mm;
+
+	if (r >= m->sc->nreg || s->reg_pc[r] >= 2 || choice)
+		return false;
+	v = m->sc->reg_vma[r];
+	mm = mm_of(m, v);
+	/* userfaultfd_register()/unregister(): mmap_write_lock(mm) */
+	if (!mmap_write_free(s, mm))
+		return false;
+	if (s->reg_pc[r] == 0) {
+		if (!s->linked[v]) {
+			DESC("UFFDIO_REGISTER on vma %s: no vma any more, fails",
+			     vname(m, v));
+		} else {
+			s->armed[v] = 1;
+			if (dz->on_register)
+				dz->on_register(m, s, v);
+			DESC("UFFDIO_REGISTER MISSING on vma %s under "
+			     "mmap_write_lock(%s)%s%s",
+			     vname(m, v), mname(m, mm), dz->reg_locks ? " + " : "",
+			     dz->reg_locks ? dz->reg_locks : "");
+		}
+	} else {
+		if (!s->linked[v] || !s->armed[v]) {
+			DESC("UFFDIO_UNREGISTER on vma %s: nothing registered",
+			     vname(m, v));
+		} else {
+			s->armed[v] = 0;
+			if (dz->on_unregister)
+				dz->on_unregister(m, s, v);
+			wake_faults_of(m, s, v);
+			DESC("UFFDIO_UNREGISTER vma %s under mmap_write_lock(%s)%s%s; "
+			     "wakes its waiting faults",
+			     vname(m, v), mname(m, mm), dz->reg_locks ? " + " : "",
+			     dz->reg_locks ? dz->reg_locks : "");
+		}
+	}
+	s->reg_pc[r]++;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* The faulting thread and its pager.                                  */
+
+static const char *content_name(int c)
+{
+	switch (c) {
+	case C_ORIG: return "original data";
+	case C_PAGER: return "the pager's page";
+	case C_ZALLOC: return "a zero page it allocated";
+	case C_ZEROFILL: return "ZEROES FROM THE COLLAPSE";
+	default: return "nothing";
+	}
+}
+
+static bool fault_step(const struct model *m, struct state *s, int choice,
+		       struct events *ev, char *d, size_t n)
+{
+	const struct scenario *sc = m->sc;
+	int v = sc->fault_vma, i = sc->fault_idx;
+	const char *what;
+
+	if (!sc->faulter || choice)
+		return false;
+	if (s->f_state != F_IDLE && s->f_state != F_RETRY)
+		return false;
+	/* shmem_get_folio_gfp() waits on the locked page (and spins on a
+	 * retry entry): not enabled until the collapse lets go. */
+	if (s->pk[i] == PK_LOCKED || s->pk[i] == PK_RETRY)
+		return false;
+	what = s->f_state == F_RETRY ? "retry" : "touch";
+	if (s->f_state == F_RETRY && ++s->f_retries > MAX_RETRIES) {
+		ev->bits |= EV_LIVELOCK;
+		snprintf(ev->why, sizeof(ev->why), "fault retried %d times",
+			 s->f_retries);
+	}
+	/* handle_mm_fault() under mmap_read_lock(mm) */
+	if (!s->linked[v]) {
+		s->f_state = F_DONE;
+		DESC("%s index %d via vma %s: no vma, SIGSEGV", what, i,
+		     vname(m, v));
+	} else if (s->pk[i] == PK_PAGE) {
+		s->f_state = F_DONE;
+		s->f_result = s->content[i];
+		if (s->f_raised && s->armed[v] && s->content[i] == C_ZEROFILL) {
+			ev->bits |= EV_VISIBLE;
+			snprintf(ev->why, sizeof(ev->why),
+				 "the fault raised an event for index %d, yet it "
+				 "maps the collapse's zeroes through armed vma %s: "
+				 "the pager's page is lost",
+				 i, vname(m, v));
+		}
+		DESC("%s index %d via vma %s: maps %s", what, i, vname(m, v),
+		     content_name(s->content[i]));
+	} else if (s->armed[v]) {
+		s->f_event = 1;
+		s->f_raised = 1;
+		s->f_state = F_SLEEP;
+		DESC("%s index %d via vma %s: missing, vma armed: "
+		     "handle_userfault() queues an event, sleeps",
+		     what, i, vname(m, v));
+	} else {
+		s->pk[i] = PK_PAGE;
+		s->content[i] = C_ZALLOC;
+		filled_by_user(m, s, i);
+		s->f_state = F_DONE;
+		s->f_result = C_ZALLOC;
+		DESC("%s index %d via vma %s: missing, vma not armed: shmem "
+		     "allocates a zero page",
+		     what, i, vname(m, v));
+	}
+	return true;
+}
+
+/* The pager reads the event and resolves it: UFFDIO_COPY (mfill_atomic():
+ * mmap_read_lock, shmem_mfill_atomic_pte() -> shmem_add_to_page_cache()
+ * under the i_pages lock), then wakes the faulter (also on failure). */
+static bool pager_step(const struct model *m, struct state *s, int choice,
+		       char *d, size_t n)
+{
+	const struct scenario *sc = m->sc;
+	int v = sc->fault_vma, i = sc->fault_idx;
+
+	if (!sc->faulter || !s->f_event || choice || !xa_free(s))
+		return false;
+	if (!s->linked[v] || !s->armed[v]) {
+		DESC("UFFDIO_COPY index %d: ENOENT (not registered any more); "
+		     "wake",
+		     i);
+	} else if (s->pk[i] == PK_HOLE) {
+		s->pk[i] = PK_PAGE;
+		s->content[i] = C_PAGER;
+		filled_by_user(m, s, i);
+		DESC("UFFDIO_COPY index %d: page supplied; wakes the faulter", i);
+	} else {
+		DESC("UFFDIO_COPY index %d: EEXIST (index occupied); "
+		     "UFFDIO_WAKE",
+		     i);
+	}
+	s->f_event = 0;
+	if (s->f_state == F_SLEEP)
+		s->f_state = F_RETRY;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* VMA lifecycle.                                                      */
+
+/* kernel/fork.c dup_mmap(): mmap_write_lock(oldmm); dup_userfaultfd()
+ * keeps the child's uffd bits only with UFFD_FEATURE_EVENT_FORK; the child
+ * VMA is linked after the parent's under i_mmap_lock_write. */
+static bool fork_step(const struct model *m, struct state *s, int choice,
+		      char *d, size_t n)
+{
+	const struct scenario *sc = m->sc;
+	int p = sc->fork_parent, c = sc->fork_child;
+
+	if (s->fork_done || choice || !mmap_write_free(s, mm_of(m, p)))
+		return false;
+	if (!s->linked[p]) {
+		DESC("fork of mm %s: vma %s gone, nothing to copy",
+		     mname(m, mm_of(m, p)), vname(m, p));
+	} else {
+		s->linked[c] = 1;
+		s->armed[c] = s->armed[p] && sc->event_fork;
+		if (m->d->on_vma_link)
+			m->d->on_vma_link(m, s, c, L_FORK);
+		DESC("fork mm %s -> mm %s: dup_mmap() copies vma %s as %s (%s), "
+		     "links it under i_mmap_lock_write",
+		     mname(m, mm_of(m, p)), mname(m, mm_of(m, c)), vname(m, p),
+		     vname(m, c),
+		     s->armed[c] ? "armed: EVENT_FORK" : "not armed");
+	}
+	s->fork_done = 1;
+	return true;
+}
+
+/* mm/mmap.c exit_mmap() / do_munmap() -> unlink_file_vma() ->
+ * __remove_shared_vm_struct() under i_mmap_lock_write. */
+static bool unlink_step(const struct model *m, struct state *s, int v,
+			enum lwhy why, char *d, size_t n)
+{
+	if (!mmap_write_free(s, mm_of(m, v)))
+		return false;
+	if (s->linked[v]) {
+		if (m->d->on_vma_unlink)
+			m->d->on_vma_unlink(m, s, v, why);
+		s->linked[v] = 0;
+		s->armed[v] = 0;
+		s->seen[v] = 0;
+		wake_faults_of(m, s, v);
+		DESC("%s of mm %s: vma %s%s unlinked from i_mmap under "
+		     "i_mmap_lock_write",
+		     why == L_EXIT ? "exit" : "munmap", mname(m, mm_of(m, v)),
+		     vname(m, v), "");
+	} else {
+		DESC("%s of mm %s: vma %s not there", why == L_EXIT ? "exit" : "munmap",
+		     mname(m, mm_of(m, v)), vname(m, v));
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+
+int model_choices(int actor)
+{
+	return actor == ACT_COLLAPSE ? MAX_VMA : 1;
+}
+
+bool model_step(const struct model *m, struct state *s, int actor, int choice,
+		struct events *ev, char *d, size_t n)
+{
+	const struct scenario *sc = m->sc;
+	bool ok = false;
+
+	ev->bits = 0;
+	ev->why[0] = '\0';
+	switch (actor) {
+	case ACT_COLLAPSE:
+		ok = collapse_step(m, s, choice, ev, d, n);
+		break;
+	case ACT_REG0:
+	case ACT_REG1:
+		ok = reg_step(m, s, actor - ACT_REG0, choice, d, n);
+		break;
+	case ACT_FAULT:
+		ok = fault_step(m, s, choice, ev, d, n);
+		break;
+	case ACT_PAGER:
+		ok = pager_step(m, s, choice, d, n);
+		break;
+	case ACT_FORK:
+		ok = sc->fork && fork_step(m, s, choice, d, n);
+		break;
+	case ACT_EXIT:
+		if (!s->exit_done && s->fork_done && !choice &&
+		    unlink_step(m, s, sc->fork_child, L_EXIT, d, n)) {
+			s->exit_done = 1;
+			ok = true;
+		}
+		break;
+	case ACT_MUNMAP:
+		if (!s->munmap_done && !choice &&
+		    unlink_step(m, s, sc->munmap_vma, L_MUNMAP, d, n)) {
+			s->munmap_done = 1;
+			ok = true;
+		}
+		break;
+	}
+	if (ok)
+		update_seen(m, s);
+	return ok;
+}
+
+bool model_all_done(const struct model *m, const struct state *s)
+{
+	(void)m;
+	for (int r = 0; r < MAX_REG; r++)
+		if (s->reg_pc[r] < 2)
+			return false;
+	return s->c_phase == CP_DONE && s->f_state == F_DONE && !s->f_event &&
+	       s->fork_done && s->exit_done && s->munmap_done;
+}
+
+const char *actor_name(const struct model *m, int actor, char *buf, size_t n)
+{
+	const struct scenario *sc = m->sc;
+
+	switch (actor) {
+	case ACT_COLLAPSE:
+		snprintf(buf, n, "collapse");
+		break;
+	case ACT_REG0:
+	case ACT_REG1:
+		snprintf(buf, n, "registrar %s",
+			 mname(m, mm_of(m, sc->reg_vma[actor - ACT_REG0])));
+		break;
+	case ACT_FAULT:
+		snprintf(buf, n, "fault %s", mname(m, mm_of(m, sc->fault_vma)));
+		break;
+	case ACT_PAGER:
+		snprintf(buf, n, "pager %s", mname(m, mm_of(m, sc->fault_vma)));
+		break;
+	case ACT_FORK:
+		snprintf(buf, n, "fork %s", mname(m, mm_of(m, sc->fork_parent)));
+		break;
+	case ACT_EXIT:
+		snprintf(buf, n, "exit %s", mname(m, mm_of(m, sc->fork_child)));
+		break;
+	case ACT_MUNMAP:
+		snprintf(buf, n, "munmap %s", mname(m, mm_of(m, sc->munmap_vma)));
+		break;
+	default:
+		snprintf(buf, n, "?");
+	}
+	return buf;
+}
+
+/* One line: the page cache, the armed VMAs, the count. */
+void model_summary(const struct model *m, const struct state *s, char *buf,
+		   size_t n)
+{
+	static const char *const pkn[] = { "hole", "?", "locked", "retry" };
+	static const char *const cn[] = { "-", "orig", "pager", "zero",
+					  "ZEROFILL" };
+	const struct scenario *sc = m->sc;
+	size_t o = 0;
+	bool any = false;
+
+	for (int i = 0; i < sc->nidx && o < n; i++)
+		o += snprintf(buf + o, n - o, "%s%d:%s", i ? " " : "", i,
+			      s->pk[i] == PK_PAGE ? cn[s->content[i]]
+						  : pkn[s->pk[i]]);
+	if (o < n)
+		o += snprintf(buf + o, n - o, " | armed:");
+	for (int v = 0; v < sc->nvma && o < n; v++)
+		if (s->linked[v] && s->armed[v]) {
+			o += snprintf(buf + o, n - o, " %s", vname(m, v));
+			any = true;
+		}
+	if (!any && o < n)
+		o += snprintf(buf + o, n - o, " -");
+	if (m->d->invariant && o < n)
+		snprintf(buf + o, n - o, " | count %d", s->count);
+}
