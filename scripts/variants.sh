@@ -45,3 +45,10 @@ variant_fragment_paths() {
 		printf '%s\n' "$CG_ROOT/kernel/config/$name.config"
 	done
 }
+
+# How results of each variant are labelled in tests and tables.
+declare -A VARIANT_LABEL=(
+	[vanilla]=vanilla-6.1
+	[patched]=patched-6.1
+	[patched-lockdep]=patched-6.1+lockdep
+)

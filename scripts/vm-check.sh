@@ -7,6 +7,7 @@
 # its report is saved as OUTDIR/result.json and its exit code in
 # OUTDIR/job.rc. CHECK_TIMEOUT (seconds, default 120) is passed as --timeout.
 # Exit code: scripts/boot.sh's, or 6 when the guest gave no valid JSON.
+# OUTDIR/result.json is written whenever the guest sent a valid report.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,12 +28,11 @@ args=(--tap --json-out /dev/ttyS1 --timeout "${CHECK_TIMEOUT:-120}" "$@")
 
 rc=0
 "$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
-if ((rc == 0)); then
-	if jq -e '.tool == "collapse-check"' "$outdir/channel.out" >/dev/null 2>&1; then
-		jq . "$outdir/channel.out" >"$outdir/result.json"
-	else
-		log "$variant: no valid collapse-check JSON on the channel ($outdir/channel.out)"
-		rc=6
-	fi
+# The report is kept even from a run with trouble: it tells what was reached.
+if jq -e '.tool == "collapse-check"' "$outdir/channel.out" >/dev/null 2>&1; then
+	jq . "$outdir/channel.out" >"$outdir/result.json"
+elif ((rc == 0)); then
+	log "$variant: no valid collapse-check JSON on the channel ($outdir/channel.out)"
+	rc=6
 fi
 exit "$rc"

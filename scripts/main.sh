@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The main job: sudo bash scripts/main.sh
+#
+# Sets everything up, runs collapse-check on the host kernel and, in QEMU, on
+# every kernel variant of the column list that can be built (patched only
+# once kernel/6.1/patches/ has a series), and prints one table: a row per
+# scenario and collapse path, a column per kernel. Also writes
+# build/results/summary.json (every report, plus the table as data) and
+# build/results/table.txt. Exits 1 if a column gave no report or its guest
+# kernel reported trouble (the verdicts themselves don't change the exit).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$CG_ROOT/scripts/variants.sh"
+
+# Columns of the table, in order: "host" or a variant of scripts/variants.sh.
+TABLE_COLUMNS=(host vanilla patched)
+
+need_root
+R=$CG_BUILD/results
+rm -rf "$R"
+mkdir -p "$R"
+
+# quiet NAME COMMAND...: runs a set-up step with its output in $R/NAME.log.
+quiet() {
+	local name=$1
+	shift
+	log "$name"
+	"$@" >"$R/$name.log" 2>&1 || {
+		tail -n 30 "$R/$name.log" >&2
+		die "$name failed (log: $R/$name.log)"
+	}
+}
+
+quiet setup "$CG_ROOT/scripts/setup.sh"
+quiet make make -C "$CG_ROOT" -j"$(nproc)"
+quiet make-static make -C "$CG_ROOT" -j"$(nproc)" STATIC=1
+columns=()
+for c in "${TABLE_COLUMNS[@]}"; do
+	if [[ $c != host ]] && ! variant_buildable "$c"; then
+		log "column $c left out: ${VARIANT_SERIES[$c]} has no *.patch"
+		continue
+	fi
+	[[ $c == host ]] || quiet "kernel-$c" "$CG_ROOT/scripts/kernel-build.sh" "$c"
+	columns+=("$c")
+done
+quiet initramfs "$CG_ROOT/scripts/initramfs.sh"
+
+failed=0
+declare -A label=() rc=()
+for c in "${columns[@]}"; do
+	rc[$c]=null
+	if [[ $c == host ]]; then
+		label[$c]="host $(uname -r)"
+		log "checker on the host"
+		rc[$c]=0
+		"$CG_BUILD/bin/collapse-check" --json-out "$R/host.json" \
+			>"$R/host.log" 2>&1 || rc[$c]=$?
+		[[ -f $R/host.json ]] || { log "host: no report (log: $R/host.log)"; failed=1; }
+	else
+		label[$c]=${VARIANT_LABEL[$c]}
+		vrc=0
+		CHECK_TIMEOUT=${CHECK_TIMEOUT:-60} "$CG_ROOT/scripts/vm-check.sh" "$c" "$R/$c" || vrc=$?
+		if [[ -f $R/$c/result.json ]]; then
+			cp "$R/$c/result.json" "$R/$c.json"
+			rc[$c]=$(cat "$R/$c/job.rc" 2>/dev/null || echo null)
+		fi
+		((vrc == 0)) || failed=1
+	fi
+done
+
+cells=()
+for c in "${columns[@]}"; do cells+=("${label[$c]}=$R/$c.json"); done
+echo
+"$CG_ROOT/scripts/table.sh" "${cells[@]}" | tee "$R/table.txt"
+
+for c in "${columns[@]}"; do
+	jq -n --arg id "$c" --arg label "${label[$c]}" --argjson exit "${rc[$c]}" \
+		--slurpfile report <(cat "$R/$c.json" 2>/dev/null) \
+		'{id: $id, label: $label, checker_exit: $exit, report: ($report[0] // null)}'
+done | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
+	. as $cols
+	| {generated: $generated, columns: $cols,
+	   rows: (reduce ($cols[].report.results // [] | .[]) as $r ([];
+		if any(.[]; .scenario == $r.scenario and .path == $r.path) then .
+		else . + [{scenario: $r.scenario, kind: $r.kind, path: $r.path}] end)
+		| map(. as $row | . + {cells: (reduce $cols[] as $c ({};
+			.[$c.id] = ([$c.report.results // [] | .[]
+				| select(.scenario == $row.scenario and .path == $row.path)
+				| {verdict, madv_errno}][0])))}))}' >"$R/summary.json"
+log "wrote $R/summary.json and $R/table.txt"
+exit "$failed"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The test suite: sudo bash scripts/test.sh
+#
+# Sets everything up itself (packages, user-space builds, kernels, initramfs),
+# then checks the checker on the host kernel and on 6.1 in QEMU, vanilla and,
+# when kernel/6.1/patches/ has a series, patched (with and without lockdep)
+# plus checkpatch on the series. Prints "ok N - name" / "not ok N - name"
+# lines and ends with "N passed, N failed"; exits 1 if any test failed.
+# Logs and reports: build/test/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$CG_ROOT/scripts/variants.sh"
+. "$CG_ROOT/scripts/tap.sh"
+. "$CG_ROOT/scripts/tests/steps.sh"
+. "$CG_ROOT/scripts/tests/host.sh"
+. "$CG_ROOT/scripts/tests/guest.sh"
+. "$CG_ROOT/scripts/tests/checkpatch.sh"
+
+need_root
+T=$CG_BUILD/test
+rm -rf "$T"
+mkdir -p "$T"
+suite_start=$(now)
+
+if ! step "setup: packages installed" "$T/setup.log" "$CG_ROOT/scripts/setup.sh"; then
+	tap_end
+	exit 1
+fi
+test_userspace_builds
+test_model
+test_host_checker
+
+declare -A built=()
+for v in "${VARIANTS[@]}"; do
+	if ! variant_buildable "$v"; then
+		tap_skip "kernel $v" "${VARIANT_SERIES[$v]} has no *.patch"
+		continue
+	fi
+	step "kernel $v builds, every fragment option set" "$T/kernel-$v.log" \
+		"$CG_ROOT/scripts/kernel-build.sh" "$v" && built[$v]=1
+done
+step "initramfs builds" "$T/initramfs.log" "$CG_ROOT/scripts/initramfs.sh" || true
+
+test_vanilla_guest
+for v in patched patched-lockdep; do
+	if variant_buildable "$v"; then
+		test_patched_guest "$v"
+	else
+		tap_skip "$v in QEMU" "${VARIANT_SERIES[$v]} has no *.patch"
+	fi
+done
+test_checkpatch
+
+tap_note "total time $(($(now) - suite_start)) s"
+tap_end
