@@ -12,8 +12,10 @@
  *   P_STRICT    a step committed over a hole while a VMA mapping it has
  *               VM_UFFD_MISSING (informative, stricter than needed)
  *   P_FAULTS    a state where no actor can move but not all are done (a
- *               fault left without event, page or wake-up; a deadlock), or
- *               a fault that retries more than MAX_RETRIES times
+ *               fault left without event, page or wake-up; a deadlock); a
+ *               fault asleep whose event was consumed without a wake-up
+ *               (only an unregistration could still save it); or a fault
+ *               that retries more than MAX_RETRIES times
  *   P_INVARIANT the design's own invariant fails in a reachable state
  *   P_NOREFUSE  the collapse refused or failed fast (precision scenarios)
  */
@@ -186,9 +188,12 @@ void explore(const struct model *m, struct result *r)
 				}
 				if (ev.bits & EV_COMMIT)
 					r->committed_somewhere = true;
-				if (insert(&x, &nx, q, a, c, depth + 1) &&
-				    m->d->invariant && !m->d->invariant(m, &nx))
+				if (!insert(&x, &nx, q, a, c, depth + 1))
+					continue;
+				if (m->d->invariant && !m->d->invariant(m, &nx))
 					note(&x, P_INVARIANT, q, a, c);
+				if (model_lost_wakeup(m, &nx))
+					note(&x, P_FAULTS, q, a, c);
 			}
 		}
 		if (!moved && !model_all_done(m, &cur))

@@ -80,7 +80,7 @@ struct state {
 	uint8_t c_mmap_held; /* mm + 1 whose mmap_lock (read) it holds */
 	uint8_t c_xa_held;   /* holds the i_pages lock across steps */
 	uint8_t c_outcome;
-	/* registrars: 0 register, 1 unregister, 2 done */
+	/* registrars: even register, odd unregister, 2 * reg_cycles done */
 	uint8_t reg_pc[MAX_REG];
 	/* faulting thread and its pager */
 	uint8_t f_state, f_retries, f_result, f_event;
@@ -108,6 +108,7 @@ struct scenario {
 	uint8_t scan_cands;    /* VMA slots the collapse may have scanned */
 	int nreg;
 	uint8_t reg_vma[MAX_REG];
+	int reg_cycles;        /* register/unregister rounds (0 means 1) */
 	bool faulter;
 	uint8_t fault_vma, fault_idx;
 	bool fork;
@@ -176,6 +177,8 @@ bool model_step(const struct model *m, struct state *s, int actor, int choice,
 		struct events *ev, char *desc, size_t n);
 int model_choices(int actor);
 bool model_all_done(const struct model *m, const struct state *s);
+int reg_steps(const struct scenario *sc);
+bool model_lost_wakeup(const struct model *m, const struct state *s);
 void model_summary(const struct model *m, const struct state *s, char *buf,
 		   size_t n);
 const char *actor_name(const struct model *m, int actor, char *buf, size_t n);
@@ -188,7 +191,7 @@ extern const int nr_designs;
 const struct design *design_by_id(const char *id);
 
 /* scenarios.c */
-extern const struct scenario sc_race, sc_one_vma, sc_edge, sc_below,
+extern const struct scenario sc_race, sc_one_vma, sc_edge, sc_big, sc_below,
 	sc_above, sc_full;
 
 /* explore.c */
@@ -226,7 +229,7 @@ void explore(const struct model *m, struct result *r);
 void result_free(struct result *r);
 
 /* One design run over every scenario. */
-enum scen_ix { S_RACE, S_ONE, S_EDGE, S_BELOW, S_ABOVE, S_FULL, NR_SCEN };
+enum scen_ix { S_RACE, S_ONE, S_EDGE, S_BIG, S_BELOW, S_ABOVE, S_FULL, NR_SCEN };
 extern const struct scenario *const scenarios[NR_SCEN];
 
 struct row {

@@ -8,14 +8,31 @@
 
 #include "model.h"
 
-/* Which (scenario, property) findings are worth a counterexample. */
-static bool wanted(int sc, enum prop p)
+static const enum prop safety_props[] = { P_ZEROFILL, P_VISIBLE, P_FAULTS,
+					  P_INVARIANT };
+#define NR_SAFETY (sizeof(safety_props) / sizeof(safety_props[0]))
+
+/*
+ * Which findings get a counterexample: in the race scenario every broken
+ * property; in the other safety scenarios the first broken safety property
+ * only; in the precision scenarios the refusal (and any safety breach).
+ */
+static bool wanted(const struct row *row, int sc, enum prop p)
 {
+	const struct result *r = &row->r[sc];
+
+	if (!r->f[p].found)
+		return false;
 	if (p == P_NOREFUSE)
 		return sc == S_BELOW || sc == S_ABOVE || sc == S_FULL;
-	if (p == P_STRICT || p == P_VISIBLE)
+	if (p == P_STRICT)
 		return sc == S_RACE;
-	return true;
+	if (sc == S_RACE)
+		return true;
+	for (size_t k = 0; k < NR_SAFETY; k++)
+		if (r->f[safety_props[k]].found)
+			return safety_props[k] == p;
+	return false;
 }
 
 /* Counterexample numbers, in the order they are printed. */
@@ -29,7 +46,7 @@ static void number(const struct row *rows, int n)
 	for (int i = 0; i < n && i < 64; i++)
 		for (int s = 0; s < NR_SCEN; s++)
 			for (int p = 0; p < NR_PROPS; p++)
-				if (wanted(s, p) && rows[i].r[s].f[p].found)
+				if (wanted(&rows[i], s, p))
 					ids[i][s][p] = next++;
 }
 
@@ -72,12 +89,9 @@ void report_scenarios(FILE *out)
 /* Safety of one scenario: first counterexample id, else 0. */
 static int scen_id(int i, int sc)
 {
-	static const enum prop order[] = { P_ZEROFILL, P_VISIBLE, P_FAULTS,
-					   P_INVARIANT };
-
-	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-		if (ids[i][sc][order[k]])
-			return ids[i][sc][order[k]];
+	for (size_t k = 0; k < NR_SAFETY; k++)
+		if (ids[i][sc][safety_props[k]])
+			return ids[i][sc][safety_props[k]];
 	return 0;
 }
 
@@ -88,14 +102,14 @@ void report_table(FILE *out, const struct row *rows, int n)
 
 	number(rows, n);
 	fprintf(out,
-		"%-31s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
+		"%-31s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
 		"%-11s %7s %6s\n",
-		"design", "safety", "race", "1-VMA", "edges", "fault0s", "faults",
+		"design", "safety", "race", "1-VMA", "edges", "big", "fault0s", "faults",
 		"count", "strict", "below", "above", "full+armed", "states",
 		"ms");
 	for (int i = 0; i < n; i++) {
 		const struct row *row = &rows[i];
-		char name[64], race[16], one[16], edge[16], vis[16], fa[16],
+		char name[64], race[16], one[16], edge[16], big[16], vis[16], fa[16],
 			co[16], st[16], be[24], ab[24], fu[24];
 		unsigned long states = 0;
 
@@ -109,6 +123,7 @@ void report_table(FILE *out, const struct row *rows, int n)
 		cell_ok(race, sizeof(race), scen_id(i, S_RACE), "ok", "FAIL");
 		cell_ok(one, sizeof(one), scen_id(i, S_ONE), "ok", "FAIL");
 		cell_ok(edge, sizeof(edge), scen_id(i, S_EDGE), "ok", "FAIL");
+		cell_ok(big, sizeof(big), scen_id(i, S_BIG), "ok", "FAIL");
 		cell_ok(vis, sizeof(vis), any_id(i, P_VISIBLE), "ok", "FAIL");
 		cell_ok(fa, sizeof(fa), any_id(i, P_FAULTS), "ok", "FAIL");
 		if (row->d->invariant)
@@ -124,19 +139,20 @@ void report_table(FILE *out, const struct row *rows, int n)
 		precision_cell(fu, sizeof(fu), &row->r[S_FULL],
 			       ids[i][S_FULL][P_NOREFUSE]);
 		fprintf(out,
-			"%-31s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
+			"%-31s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
 			"%-11s %7lu %6.1f\n",
-			name, row_safe(row) ? "PASS" : "FAIL", race, one, edge, vis,
+			name, row_safe(row) ? "PASS" : "FAIL", race, one, edge, big, vis,
 			fa, co, st, be, ab, fu, states, row->seconds * 1e3);
 	}
-	fprintf(out, "%-31s %122lu %6.1f\n", "total", total, secs * 1e3);
+	fprintf(out, "%-31s %131lu %6.1f\n", "total", total, secs * 1e3);
 	fprintf(out,
-		"\nsafety     = PASS iff race, 1-VMA, edges, fault0s, faults and "
-		"count are ok\n"
+		"\nsafety     = PASS iff race, 1-VMA, edges, big, fault0s, faults "
+		"and count are ok\n"
 		"race       = %s, in the race scenario (or any other\n"
 		"             safety property broken there)\n"
 		"1-VMA      = the same in the one-vma scenario\n"
 		"edges      = the same in the edges scenario\n"
+		"big        = the same in the big scenario\n"
 		"fault0s    = %s (any scenario)\n"
 		"faults     = %s (any scenario)\n"
 		"count      = %s (any scenario)\n"
@@ -165,8 +181,10 @@ static void stuck_reason(const struct model *m, const struct state *s,
 	if (s->c_phase != CP_DONE && o < n)
 		o += snprintf(buf + o, n - o, " the collapse is not done;");
 	for (int r = 0; r < m->sc->nreg && o < n; r++)
-		if (s->reg_pc[r] < 2)
+		if (s->reg_pc[r] < reg_steps(m->sc))
 			o += snprintf(buf + o, n - o, " registrar %d not done;", r);
+	if (o < n && buf[o - 1] == ';')
+		buf[o - 1] = '\0';
 }
 
 void report_trace(FILE *out, const struct result *r, enum prop p,
@@ -196,7 +214,11 @@ void report_trace(FILE *out, const struct result *r, enum prop p,
 	}
 	switch (p) {
 	case P_FAULTS:
-		if (ev.bits & EV_LIVELOCK)
+		if (model_lost_wakeup(&m, &s))
+			fprintf(out, "%s  => lost wake-up: the fault sleeps and no "
+				     "event is left to serve\n",
+				indent);
+		else if (ev.bits & EV_LIVELOCK)
 			fprintf(out, "%s  => %s\n", indent, ev.why);
 		else {
 			stuck_reason(&m, &s, desc, sizeof(desc));

@@ -45,6 +45,39 @@ const struct scenario sc_race = {
 	.munmap_vma = 1,
 };
 
+/* The race scenario, larger: three indices with two holes, b maps only
+ * the holes, and each registrar arms and disarms twice. */
+const struct scenario sc_big = {
+	.id = "big",
+	.title = "race with extent [0..2], holes 1 and 2, b maps [1..2], "
+		 "2 register rounds",
+	.nidx = 3,
+	.present = BIT(0),
+	.start = 0,
+	.len = 3,
+	.nmm = 3,
+	.mm_name = { "A", "B", "C" },
+	.nvma = 3,
+	.vma = {
+		{ "a", 0, 0, 2, true, false },
+		{ "b", 1, 1, 2, true, false },
+		{ "c", 2, 0, 2, false, false },
+	},
+	.scan_cands = BIT(0) | BIT(1) | BIT(2),
+	.nreg = 2,
+	.reg_vma = { 0, 1 },
+	.reg_cycles = 2,
+	.faulter = true,
+	.fault_vma = 0,
+	.fault_idx = 2,
+	.fork = true,
+	.fork_parent = 0,
+	.fork_child = 2,
+	.event_fork = true,
+	.exit_child = true,
+	.munmap_vma = 1,
+};
+
 /* Safety with a single mm and VMA, no lifecycle: what is left is the race
  * between the collapse and the registration of the scanned VMA itself. */
 const struct scenario sc_one_vma = {
@@ -145,6 +178,7 @@ const struct scenario *const scenarios[NR_SCEN] = {
 	[S_RACE] = &sc_race,
 	[S_ONE] = &sc_one_vma,
 	[S_EDGE] = &sc_edge,
+	[S_BIG] = &sc_big,
 	[S_BELOW] = &sc_below,
 	[S_ABOVE] = &sc_above,
 	[S_FULL] = &sc_full,

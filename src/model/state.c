@@ -128,7 +128,7 @@ void model_init(const struct model *m, struct state *s)
 	s->c_vma = NO_VMA;
 	s->c_phase = CP_SCAN_VMA;
 	for (int r = sc->nreg; r < MAX_REG; r++)
-		s->reg_pc[r] = 2;
+		s->reg_pc[r] = (uint8_t)reg_steps(sc);
 	s->f_state = sc->faulter ? F_IDLE : F_DONE;
 	s->fork_done = !sc->fork;
 	s->exit_done = !(sc->fork && sc->exit_child);
@@ -377,13 +377,24 @@ static bool collapse_step(const struct model *m, struct state *s, int choice,
 	}
 }
 
+int reg_steps(const struct scenario *sc)
+{
+	return 2 * (sc->reg_cycles ? sc->reg_cycles : 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* Registrar r: UFFDIO_REGISTER (MISSING), later UFFDIO_UNREGISTER.   */
 
+/* The VMA was disarmed or unlinked: its waiting faults are woken
+ * (userfaultfd_unregister() -> wake_userfault()), and what the faulter
+ * expected from the pager ends with that registration. */
 static void wake_faults_of(const struct model *m, struct state *s, int v)
 {
-	if (m->sc->faulter && m->sc->fault_vma == v && s->f_state == F_SLEEP)
+	if (!m->sc->faulter || m->sc->fault_vma != v)
+		return;
+	if (s->f_state == F_SLEEP)
 		s->f_state = F_RETRY;
+	s->f_raised = 0;
 }
 
 static bool reg_step(const struct model *m, struct state *s, int r, int choice,
@@ -392,14 +403,14 @@ static bool reg_step(const struct model *m, struct state *s, int r, int choice,
 	const struct design *dz = m->d;
 	int v, mm;
 
-	if (r >= m->sc->nreg || s->reg_pc[r] >= 2 || choice)
+	if (r >= m->sc->nreg || s->reg_pc[r] >= reg_steps(m->sc) || choice)
 		return false;
 	v = m->sc->reg_vma[r];
 	mm = mm_of(m, v);
 	/* userfaultfd_register()/unregister(): mmap_write_lock(mm) */
 	if (!mmap_write_free(s, mm))
 		return false;
-	if (s->reg_pc[r] == 0) {
+	if (s->reg_pc[r] % 2 == 0) {
 		if (!s->linked[v]) {
 			DESC("UFFDIO_REGISTER on vma %s: no vma any more, fails",
 			     vname(m, v));
@@ -644,11 +655,17 @@ bool model_step(const struct model *m, struct state *s, int actor, int choice,
 	return ok;
 }
 
+/* A fault asleep in handle_userfault() with no event left to serve: nobody
+ * but an unregistration would ever wake it. */
+bool model_lost_wakeup(const struct model *m, const struct state *s)
+{
+	return m->sc->faulter && s->f_state == F_SLEEP && !s->f_event;
+}
+
 bool model_all_done(const struct model *m, const struct state *s)
 {
-	(void)m;
 	for (int r = 0; r < MAX_REG; r++)
-		if (s->reg_pc[r] < 2)
+		if (s->reg_pc[r] < reg_steps(m->sc))
 			return false;
 	return s->c_phase == CP_DONE && s->f_state == F_DONE && !s->f_event &&
 	       s->fork_done && s->exit_done && s->munmap_done;
