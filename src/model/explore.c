@@ -254,7 +254,7 @@ const char *prop_name(enum prop p)
 	case P_ZEROFILL: return "no zero-fill of an index an armed VMA can see missing";
 	case P_VISIBLE: return "no fault that raised an event maps collapse zeroes";
 	case P_STRICT: return "no commit over a hole while a VMA mapping it is armed";
-	case P_FAULTS: return "every fault ends (no deadlock, lost wake-up, livelock)";
+	case P_FAULTS: return "every fault ends (no stuck state, lost wake-up, livelock)";
 	case P_INVARIANT: return "count == VMAs in i_mmap with VM_UFFD_MISSING";
 	case P_NOREFUSE: return "the collapse is not refused";
 	default: return "?";

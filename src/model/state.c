@@ -592,10 +592,10 @@ static bool unlink_step(const struct model *m, struct state *s, int v,
 		s->armed[v] = 0;
 		s->seen[v] = 0;
 		wake_faults_of(m, s, v);
-		DESC("%s of mm %s: vma %s%s unlinked from i_mmap under "
+		DESC("%s of mm %s: vma %s unlinked from i_mmap under "
 		     "i_mmap_lock_write",
 		     why == L_EXIT ? "exit" : "munmap", mname(m, mm_of(m, v)),
-		     vname(m, v), "");
+		     vname(m, v));
 	} else {
 		DESC("%s of mm %s: vma %s not there", why == L_EXIT ? "exit" : "munmap",
 		     mname(m, mm_of(m, v)), vname(m, v));
