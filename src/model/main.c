@@ -181,6 +181,7 @@ int main(int argc, char **argv)
 		       "exhaustive breadth-first search\n\n");
 		report_scenarios(stdout);
 		report_table(stdout, sel, nsel);
+		report_states(stdout, sel, nsel);
 		report_counterexamples(stdout, sel, nsel);
 		printf("explored in %.2f s (wall)\n\nSelf-tests:\n", wall);
 	}

@@ -247,6 +247,7 @@ const char *prop_name(enum prop p);
 #include <stdio.h>
 void report_scenarios(FILE *out);
 void report_table(FILE *out, const struct row *rows, int n);
+void report_states(FILE *out, const struct row *rows, int n);
 void report_counterexamples(FILE *out, const struct row *rows, int n);
 void report_trace(FILE *out, const struct result *r, enum prop p,
 		  const char *indent);

@@ -240,6 +240,26 @@ void report_trace(FILE *out, const struct result *r, enum prop p,
 	}
 }
 
+void report_states(FILE *out, const struct row *rows, int n)
+{
+	fprintf(out, "States (transitions) per scenario:\n%-9s", "design");
+	for (int s = 0; s < NR_SCEN; s++)
+		fprintf(out, " %16s", scenarios[s]->id);
+	fprintf(out, "\n");
+	for (int i = 0; i < n; i++) {
+		fprintf(out, "%-9s", rows[i].d->id);
+		for (int s = 0; s < NR_SCEN; s++) {
+			char cell[32];
+
+			snprintf(cell, sizeof(cell), "%lu (%lu)",
+				 rows[i].r[s].states, rows[i].r[s].transitions);
+			fprintf(out, " %16s", cell);
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "\n");
+}
+
 void report_counterexamples(FILE *out, const struct row *rows, int n)
 {
 	number(rows, n);
