@@ -10,8 +10,9 @@
  *   5  ours: count of VM_UFFD_MISSING VMAs + walk of the extent's holes
  *   6  upstream (>= 6.4): placeholders, then walk [start, start + NR]
  *
- * plus three ablations of design 5 that must fail (so that design 5 passing
- * is not a property of the scenario).
+ * plus a variant of design 5 (i_mmap_rwsem dropped before the commit) and
+ * three ablations of design 5 that must fail (so that design 5 passing is
+ * not a property of the scenario).
  */
 #include <stdio.h>
 #include <string.h>
@@ -230,6 +231,7 @@ static const struct design d4 = {
 	.name = "seed: inode counter == 0",
 	.fill_holes_early = true,
 	.reg_locks = "i_mmap_lock_write",
+	.reg_immap = true,
 	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
 	.early_fail = d4_early,
 	.pre_commit_refuse = d4_guard,
@@ -268,13 +270,17 @@ static bool d5_early(const struct model *m, const struct state *s, char *why,
 /*
  * mm/khugepaged.c collapse_file() (patch 0002), after the walk:
  *   if (nr_none) {
- *     xas_unlock_irq(); i_mmap_lock_read(mapping); xas_lock_irq();
- *     if (uffd_missing_maps_hole(mapping, start, cc->holes)) refuse;
+ *     xas_unlock_irq(); i_mmap_lock_read(mapping);
+ *     if (uffd_missing_maps_hole(mapping, start, cc->holes))
+ *       refuse: goto xa_unlocked (i_mmap_unlock_read, rollback);
+ *     xas_lock_irq();
  *   }
  *   ... join store (xas_set_order + xas_store) ...
- *   xa_locked: xas_unlock_irq(); i_mmap_unlock_read(mapping);
- * The check and the join store are one step: i_mmap_rwsem is held from
- * one to the other, and every registrar takes it for write.
+ *   xa_locked: xas_unlock_irq(); xa_unlocked: i_mmap_unlock_read(mapping);
+ * The check runs with the i_pages lock dropped (every entry of the extent
+ * holds the locked huge page, so nothing can change it); i_mmap_rwsem is
+ * held from the check to the join store (commit_hold = HOLD_IMMAP), and
+ * every registrar and every VMA link/unlink takes it for write.
  * uffd_missing_maps_hole(): count first, then vma_interval_tree_foreach()
  * over exactly [start, start + HPAGE_PMD_NR - 1], refuse if a VMA with
  * VM_UFFD_MISSING maps an index recorded in cc->holes.
@@ -304,7 +310,9 @@ static const struct design d5 = {
 	.name = "ours: count + hole walk",
 	.fill_holes_early = true,
 	.reg_locks = "i_mmap_lock_write",
-	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read",
+	.commit_hold = HOLD_IMMAP,
 	.early_fail = d5_early,
 	.pre_commit_refuse = d5_guard,
 	.on_register = count_register,
@@ -312,6 +320,26 @@ static const struct design d5 = {
 	.on_vma_link = count_link,
 	.on_vma_unlink = count_unlink,
 	.invariant = count_exact,
+};
+
+/* Variant (not a design of the thread): design 5 with i_mmap_rwsem
+ * dropped between the check and the join store. */
+static const struct design d5_drop = {
+	.id = "5-drop",
+	.name = "i_mmap dropped pre-commit",
+	.fill_holes_early = true,
+	.reg_locks = "i_mmap_lock_write",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read",
+	.commit_hold = HOLD_NOTHING,
+	.early_fail = d5_early,
+	.pre_commit_refuse = d5_guard,
+	.on_register = count_register,
+	.on_unregister = count_unregister,
+	.on_vma_link = count_link,
+	.on_vma_unlink = count_unlink,
+	.invariant = count_exact,
+	.variant = true,
 };
 
 /* Ablation: patch 0001 without the kernel/fork.c hunk. */
@@ -327,7 +355,9 @@ static const struct design d5_nofork = {
 	.name = "w/o the dup_mmap count",
 	.fill_holes_early = true,
 	.reg_locks = "i_mmap_lock_write",
-	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read",
+	.commit_hold = HOLD_IMMAP,
 	.early_fail = d5_early,
 	.pre_commit_refuse = d5_guard,
 	.on_register = count_register,
@@ -362,7 +392,9 @@ static const struct design d5_short = {
 	.name = "walk one index short",
 	.fill_holes_early = true,
 	.reg_locks = "i_mmap_lock_write",
-	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read",
+	.commit_hold = HOLD_IMMAP,
 	.pre_commit_refuse = d5_guard_short,
 	.on_register = count_register,
 	.on_unregister = count_unregister,
@@ -378,6 +410,7 @@ static const struct design d5_early_only = {
 	.name = "early check only",
 	.fill_holes_early = true,
 	.reg_locks = "i_mmap_lock_write",
+	.reg_immap = true,
 	.guard_locks = "xas_lock_irq",
 	.early_fail = d5_early,
 	.on_register = count_register,
@@ -398,7 +431,7 @@ static const struct design d5_early_only = {
  * vma_interval_tree_foreach(vma, &mapping->i_mmap, start, end) with
  * end = start + HPAGE_PMD_NR, an inclusive bound: refuse if any VMA has
  * VM_UFFD_MISSING; i_mmap_unlock_read(); the i_pages lock is kept until
- * the join store (split_commit).  Registration takes only mmap_lock.
+ * the join store (HOLD_XA).  Registration takes only mmap_lock.
  */
 static bool d6_guard(const struct model *m, struct state *s, char *why,
 		     size_t n)
@@ -434,7 +467,7 @@ static const struct design d6 = {
 	.id = "6",
 	.name = "upstream: placeholders",
 	.fill_holes_early = false,
-	.split_commit = true,
+	.commit_hold = HOLD_XA,
 	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
 	.pre_commit_refuse = d6_guard,
 };
@@ -442,7 +475,8 @@ static const struct design d6 = {
 /* ------------------------------------------------------------------ */
 
 const struct design *const designs[] = {
-	&d1, &d2, &d3, &d4, &d5, &d6, &d5_nofork, &d5_early_only, &d5_short,
+	&d1, &d2, &d3, &d4, &d5, &d6, &d5_drop, &d5_nofork, &d5_early_only,
+	&d5_short,
 };
 const int nr_designs = sizeof(designs) / sizeof(designs[0]);
 

@@ -79,6 +79,7 @@ struct state {
 	uint8_t c_phase, c_vma, c_next, c_holes, c_isolated, c_flag;
 	uint8_t c_mmap_held; /* mm + 1 whose mmap_lock (read) it holds */
 	uint8_t c_xa_held;   /* holds the i_pages lock across steps */
+	uint8_t c_immap_held; /* holds i_mmap_rwsem (read) across steps */
 	uint8_t c_outcome;
 	/* registrars: even register, odd unregister, 2 * reg_cycles done */
 	uint8_t reg_pc[MAX_REG];
@@ -129,8 +130,13 @@ struct design {
 				   guard stores placeholders */
 	bool mmap_over_fill;    /* seed v1: re-take mmap_lock of the scanned mm
 				   before the walk, hold it to the commit */
-	bool split_commit;      /* guard and join store are separate steps,
-				   the i_pages lock held in between */
+	enum {
+		HOLD_NONE,  /* guard and join store are one step */
+		HOLD_XA,    /* separate steps, the i_pages lock held between */
+		HOLD_IMMAP, /* separate steps, i_mmap_rwsem (read) held between */
+		HOLD_NOTHING, /* separate steps, nothing held between */
+	} commit_hold;
+	bool reg_immap;         /* (un)registration takes i_mmap_lock_write */
 	const char *reg_locks;  /* locks of a (un)registration, for traces */
 	const char *guard_locks;
 	/* hooks */
@@ -146,6 +152,7 @@ struct design {
 	void (*on_vma_unlink)(const struct model *m, struct state *s, int v,
 			      enum lwhy why);
 	bool (*invariant)(const struct model *m, const struct state *s);
+	bool variant;  /* not one of the six designs: a variant of 5 */
 	bool ablation; /* not one of the six designs: a broken variant of 5 */
 };
 

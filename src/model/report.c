@@ -102,7 +102,7 @@ void report_table(FILE *out, const struct row *rows, int n)
 
 	number(rows, n);
 	fprintf(out,
-		"%-31s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
+		"%-33s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
 		"%-11s %7s %6s\n",
 		"design", "safety", "race", "1-VMA", "edges", "big", "fault0s", "faults",
 		"count", "strict", "below", "above", "full+armed", "states",
@@ -113,6 +113,8 @@ void report_table(FILE *out, const struct row *rows, int n)
 			co[16], st[16], be[24], ab[24], fu[24];
 		unsigned long states = 0;
 
+		if (row->d->variant && (i == 0 || !rows[i - 1].d->variant))
+			fprintf(out, "-- variant of design 5:\n");
 		if (row->d->ablation && (i == 0 || !rows[i - 1].d->ablation))
 			fprintf(out, "-- ablations of design 5 (must fail):\n");
 		for (int s = 0; s < NR_SCEN; s++)
@@ -139,12 +141,12 @@ void report_table(FILE *out, const struct row *rows, int n)
 		precision_cell(fu, sizeof(fu), &row->r[S_FULL],
 			       ids[i][S_FULL][P_NOREFUSE]);
 		fprintf(out,
-			"%-31s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
+			"%-33s %-6s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-9s %-11s %-11s "
 			"%-11s %7lu %6.1f\n",
 			name, row_safe(row) ? "PASS" : "FAIL", race, one, edge, big, vis,
 			fa, co, st, be, ab, fu, states, row->seconds * 1e3);
 	}
-	fprintf(out, "%-31s %131lu %6.1f\n", "total", total, secs * 1e3);
+	fprintf(out, "%-33s %129lu %6.1f\n", "total", total, secs * 1e3);
 	fprintf(out,
 		"\nsafety     = PASS iff no safety property breaks in any scenario:\n"
 		"  zero-fill  %s\n"

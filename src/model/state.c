@@ -63,6 +63,14 @@ static bool xa_free(const struct state *s)
 	return !s->c_xa_held;
 }
 
+/* i_mmap_lock_write(): VMA link/unlink always, registration in designs
+ * 4 and 5.  Blocked while the collapse holds i_mmap_rwsem for read
+ * across steps (design 5, from its check to its join store). */
+static bool immap_write_free(const struct state *s)
+{
+	return !s->c_immap_held;
+}
+
 static void holes_str(uint8_t mask, int nidx, char *buf, size_t n)
 {
 	size_t o = 0;
@@ -199,6 +207,7 @@ static void rollback(const struct model *m, struct state *s)
 	}
 	s->c_mmap_held = 0;
 	s->c_xa_held = 0;
+	s->c_immap_held = 0;
 }
 
 static bool collapse_step(const struct model *m, struct state *s, int choice,
@@ -332,12 +341,18 @@ static bool collapse_step(const struct model *m, struct state *s, int choice,
 			DESC("guard under %s: %s -> refuse: roll back (holes "
 			     "restored, pages put back, huge page freed)",
 			     dz->guard_locks, why);
-		} else if (dz->split_commit) {
-			s->c_xa_held = 1;
+		} else if (dz->commit_hold != HOLD_NONE) {
+			static const char *const kept[] = {
+				[HOLD_XA] = "i_mmap_unlock_read, i_pages lock kept",
+				[HOLD_IMMAP] = "i_mmap_rwsem kept",
+				[HOLD_NOTHING] = "i_mmap_unlock_read",
+			};
+
+			s->c_xa_held = dz->commit_hold == HOLD_XA;
+			s->c_immap_held = dz->commit_hold == HOLD_IMMAP;
 			s->c_phase = CP_COMMIT;
-			DESC("guard under %s: %s -> pass; i_mmap_unlock_read, "
-			     "i_pages lock kept",
-			     dz->guard_locks, why);
+			DESC("guard under %s: %s -> pass; %s", dz->guard_locks, why,
+			     kept[dz->commit_hold]);
 		} else {
 			commit(m, s, ev);
 			s->c_mmap_held = 0;
@@ -352,10 +367,23 @@ static bool collapse_step(const struct model *m, struct state *s, int choice,
 		if (choice)
 			return false;
 		commit(m, s, ev);
-		s->c_xa_held = 0;
+		s->c_mmap_held = 0;
+		if (dz->commit_hold == HOLD_XA) {
+			s->c_xa_held = 0;
+			DESC("join store of the huge page over [%d..%d]; "
+			     "xas_unlock_irq",
+			     start, last);
+		} else if (dz->commit_hold == HOLD_IMMAP) {
+			s->c_immap_held = 0;
+			DESC("xas_lock_irq; join store of the huge page over "
+			     "[%d..%d]; xas_unlock_irq; i_mmap_unlock_read",
+			     start, last);
+		} else {
+			DESC("xas_lock_irq; join store of the huge page over "
+			     "[%d..%d]; xas_unlock_irq",
+			     start, last);
+		}
 		s->c_phase = CP_FINISH;
-		DESC("join store of the huge page over [%d..%d]; xas_unlock_irq",
-		     start, last);
 		return true;
 	case CP_FINISH:
 		/* copy_highpage()/clear_highpage(), SetPageUptodate(),
@@ -408,7 +436,7 @@ static bool reg_step(const struct model *m, struct state *s, int r, int choice,
 	v = m->sc->reg_vma[r];
 	mm = mm_of(m, v);
 	/* userfaultfd_register()/unregister(): mmap_write_lock(mm) */
-	if (!mmap_write_free(s, mm))
+	if (!mmap_write_free(s, mm) || (dz->reg_immap && !immap_write_free(s)))
 		return false;
 	if (s->reg_pc[r] % 2 == 0) {
 		if (!s->linked[v]) {
@@ -558,7 +586,8 @@ static bool fork_step(const struct model *m, struct state *s, int choice,
 	const struct scenario *sc = m->sc;
 	int p = sc->fork_parent, c = sc->fork_child;
 
-	if (s->fork_done || choice || !mmap_write_free(s, mm_of(m, p)))
+	if (s->fork_done || choice || !mmap_write_free(s, mm_of(m, p)) ||
+	    !immap_write_free(s))
 		return false;
 	if (!s->linked[p]) {
 		DESC("fork of mm %s: vma %s gone, nothing to copy",
@@ -583,7 +612,7 @@ static bool fork_step(const struct model *m, struct state *s, int choice,
 static bool unlink_step(const struct model *m, struct state *s, int v,
 			enum lwhy why, char *d, size_t n)
 {
-	if (!mmap_write_free(s, mm_of(m, v)))
+	if (!mmap_write_free(s, mm_of(m, v)) || !immap_write_free(s))
 		return false;
 	if (s->linked[v]) {
 		if (m->d->on_vma_unlink)
