@@ -58,7 +58,9 @@ void print_list(void)
 		       scenarios[i].description);
 	printf("\nPaths:\n");
 	for (size_t i = 0; i < n_collapse_paths; i++)
-		printf("  %-17s %s\n", collapse_paths[i].name, collapse_paths[i].description);
+		printf("  %-17s %s%s%s\n", collapse_paths[i].name, collapse_paths[i].description,
+		       collapse_paths[i].alias ? "; alias " : "",
+		       collapse_paths[i].alias ? collapse_paths[i].alias : "");
 }
 
 static void select_paths(struct options *o, const char *list, bool chosen[])
@@ -109,7 +111,7 @@ void parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+vh", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "vh", long_options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_TAP:
 		case OPT_JSON:

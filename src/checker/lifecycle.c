@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
@@ -17,9 +18,11 @@ static void on_fatal_signal(int sig)
 {
 	/* A child forked before it reset its handlers must not touch sysfs. */
 	if (getpid() == owner_pid) {
-		if (tracked_child > 0)
-			kill((pid_t)tracked_child, SIGKILL);
 		thp_knobs_restore();
+		if (tracked_child > 0) {
+			kill((pid_t)tracked_child, SIGKILL);
+			waitpid((pid_t)tracked_child, NULL, 0);
+		}
 	}
 	raise(sig);	/* SA_RESETHAND: the default action now ends us */
 }

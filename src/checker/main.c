@@ -106,6 +106,7 @@ int main(int argc, char **argv)
 	const char *path_names[MAX_PATHS];
 	FILE *json_out = NULL;
 	struct report report;
+	int status;
 
 	parse_options(argc, argv, &o);
 	if (o.list) {
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
 		report_json(json_out, &report);
 		fclose(json_out);
 	}
+	status = exit_status(results, o.n_scenarios * o.n_paths);
 	free(results);
-	return exit_status(report.results, o.n_scenarios * o.n_paths);
+	return status;
 }

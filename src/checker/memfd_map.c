@@ -216,7 +216,16 @@ enum thp_state extent_thp_state(const char *extent, char *how, size_t how_size)
 	(void)probe[(pages_per_extent() - 2) * page_size];
 
 	state = thp_by_kpageflags(extent, how, how_size);
-	if (state == THP_UNKNOWN)
-		state = thp_by_smaps(extent, how, how_size);
+	if (state != THP_YES) {
+		char smaps_how[64];
+
+		/* A PMD mapping settles it either way; otherwise keep kpageflags' word. */
+		if (thp_by_smaps(extent, smaps_how, sizeof(smaps_how)) == THP_YES) {
+			format_into(how, how_size, "%s", smaps_how);
+			return THP_YES;
+		}
+		if (state == THP_UNKNOWN)
+			format_into(how, how_size, "%s", smaps_how);
+	}
 	return state;
 }

@@ -133,11 +133,12 @@ static void khugepaged_wait(struct collapse_job *job)
 			job->inconclusive = true;
 			format_into(job->info, sizeof(job->info), "timeout");
 			format_into(job->detail, sizeof(job->detail),
-				    "khugepaged did %ld of %d full scans in %ld ms, no collapse",
-				    scans - scans_at_trigger, KHUGEPAGED_SCANS, job->timeout_ms);
+				    "inconclusive: khugepaged did %ld of %d full scans in %lld ms,"
+				    " no collapse", scans - scans_at_trigger, KHUGEPAGED_SCANS, elapsed);
 			return;
 		}
-		sleep_ms(KHUGEPAGED_POLL_MS);
+		sleep_ms(job->timeout_ms - elapsed < KHUGEPAGED_POLL_MS ?
+			 (long)(job->timeout_ms - elapsed) : KHUGEPAGED_POLL_MS);
 		scans = read_sysfs_long(KHUGEPAGED_SYSFS_DIR "/full_scans");
 	}
 }

@@ -61,7 +61,7 @@ void report_table(FILE *out, const struct report *report)
 	struct footnotes notes = { .count = 0 };
 	const int name_width = 17, kind_width = 8, cell_width = 24;
 
-	fprintf(out, "collapse-check: kernel %s, timeout %.1f s\n\n", report->kernel,
+	fprintf(out, "collapse-check: kernel %s, timeout %g s\n\n", report->kernel,
 		report->timeout_ms / 1000.0);
 	fprintf(out, "%-*s %-*s", name_width, "scenario", kind_width, "kind");
 	for (size_t c = 0; c < report->n_paths; c++)
@@ -121,7 +121,7 @@ void report_tap(FILE *out, const struct report *report)
 	size_t n = n_results(report);
 
 	fprintf(out, "TAP version 13\n");
-	fprintf(out, "# collapse-check: kernel %s, timeout %.1f s\n", report->kernel,
+	fprintf(out, "# collapse-check: kernel %s, timeout %g s\n", report->kernel,
 		report->timeout_ms / 1000.0);
 	fprintf(out, "1..%zu\n", n);
 	for (size_t i = 0; i < n; i++) {
