@@ -63,7 +63,7 @@ void print_list(void)
 		       collapse_paths[i].alias ? collapse_paths[i].alias : "");
 }
 
-static void select_paths(struct options *o, const char *list, bool chosen[])
+static void select_paths(const char *list, bool chosen[])
 {
 	char *copy = strdup(list), *save = NULL;
 
@@ -77,7 +77,6 @@ static void select_paths(struct options *o, const char *list, bool chosen[])
 		chosen[p - collapse_paths] = true;
 	}
 	free(copy);
-	(void)o;
 }
 
 static long parse_timeout(const char *text)
@@ -126,7 +125,7 @@ void parse_options(int argc, char **argv, struct options *o)
 			o->list = true;
 			break;
 		case OPT_PATH:
-			select_paths(o, optarg, path_chosen);
+			select_paths(optarg, path_chosen);
 			any_path = true;
 			break;
 		case OPT_TIMEOUT:

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +50,14 @@ static bool probe_path(const struct options *o, const struct collapse_path *path
 		mark_column(column, stride, o, path, VERDICT_ERROR, why);
 		return false;
 	}
+	/* Only madv_collapse records an errno. */
 	if (probe->madv_errno[0]) {
 		if (strcmp(probe->madv_errno, "EINVAL"))
 			return true;	/* a real refusal: report every row honestly */
 		format_into(why, sizeof(why), "MADV_COLLAPSE not supported (EINVAL on no-uffd)");
 	} else {
 		format_into(why, sizeof(why),
-			    "khugepaged did not collapse the no-uffd control within %.1f s (%s)",
+			    "no collapse of the no-uffd control within %g s (%s)",
 			    o->timeout_ms / 1000.0, probe->detail);
 	}
 	mark_column(column, stride, o, path, VERDICT_SKIP, why);
@@ -117,7 +119,10 @@ int main(int argc, char **argv)
 	if (uname(&uts))
 		strcpy(uts.release, "unknown");
 	if (o.json_out) {
-		json_out = fopen(o.json_out, "we");
+		/* O_NOCTTY: the QEMU harness points this at a serial port. */
+		int fd = open(o.json_out, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0644);
+
+		json_out = fd < 0 ? NULL : fdopen(fd, "w");
 		if (!json_out) {
 			fprintf(stderr, "collapse-check: cannot open %s: %s\n", o.json_out,
 				strerror(errno));

@@ -240,7 +240,8 @@ static void judge_safety(struct run *run, struct collapse_job *job, struct resul
 	res->event = touch.event ? TRI_TRUE : TRI_FALSE;
 	describe_touch(res->detail, sizeof(res->detail), &touch);
 
-	if (!hole_kept || (touch.toucher_done && !touch.event))
+	/* Only a read that completed while the uffd was still open proves no event. */
+	if (!hole_kept || (touch.toucher_done && !touch.timed_out && !touch.event))
 		res->verdict = VERDICT_VULNERABLE;
 	else if (touch.event && touch.served && touch.content == READ_SERVED)
 		res->verdict = VERDICT_SAFE;
