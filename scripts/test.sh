@@ -31,7 +31,7 @@ test_model
 test_host_checker
 
 declare -A built=()
-for v in "${VARIANTS[@]}"; do
+for v in "${TEST_VARIANTS[@]}"; do
 	if ! variant_buildable "$v"; then
 		tap_skip "kernel $v" "${VARIANT_SERIES[$v]} has no *.patch"
 		continue

@@ -6,22 +6,32 @@
 #   VARIANT_CONFIGS  config fragments (kernel/config/<name>.config) merged
 #                    over tinyconfig, in order
 
-VARIANTS=(vanilla patched patched-lockdep)
+VARIANTS=(vanilla patched patched-lockdep upstream-6.12 upstream-6.12-fixed)
+# The ones scripts/test.sh builds and boots (CI's time is short): the 6.12
+# anchors (upstream's own fix, and it with our boundary fix) are built by
+# scripts/main.sh only.
+TEST_VARIANTS=(vanilla patched patched-lockdep)
 
 declare -A VARIANT_SOURCE=(
 	[vanilla]=linux-source-6.1
 	[patched]=linux-source-6.1
 	[patched-lockdep]=linux-source-6.1
+	[upstream-6.12]=linux-source-6.12
+	[upstream-6.12-fixed]=linux-source-6.12
 )
 declare -A VARIANT_SERIES=(
 	[vanilla]=""
 	[patched]=kernel/6.1/patches
 	[patched-lockdep]=kernel/6.1/patches
+	[upstream-6.12]=""
+	[upstream-6.12-fixed]=kernel/6.12/patches
 )
 declare -A VARIANT_CONFIGS=(
-	[vanilla]="base"
-	[patched]="base"
-	[patched-lockdep]="base lockdep"
+	[vanilla]="base 6.1"
+	[patched]="base 6.1"
+	[patched-lockdep]="base 6.1 lockdep"
+	[upstream-6.12]="base 6.12"
+	[upstream-6.12-fixed]="base 6.12"
 )
 
 variant_known() { [[ -n ${VARIANT_SOURCE[$1]+set} ]]; }
@@ -51,4 +61,6 @@ declare -A VARIANT_LABEL=(
 	[vanilla]=vanilla-6.1
 	[patched]=patched-6.1
 	[patched-lockdep]=patched-6.1+lockdep
+	[upstream-6.12]=upstream-6.12
+	[upstream-6.12-fixed]=upstream-6.12+fix
 )
