@@ -28,14 +28,24 @@ done | jq -rs '
 			| cell][0] // "-") end])
 	| @tsv' |
 	awk -F'\t' '
-	{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
-	  if (NF > nf) nf = NF }
-	END {
-		for (r = 1; r <= NR; r++) {
-			line = ""
-			for (i = 1; i <= nf; i++)
-				line = line sprintf(i < nf ? "%-" w[i] "s  " : "%s", cell[r, i])
-			print line
-			if (r == 1) { rule = ""; for (i = 1; i <= nf; i++) rule = rule sprintf(i < nf ? "%-" w[i] "s  " : "%s", substr("--------------------------------------------------", 1, w[i])); print rule }
+	function row(r,   i, line) {
+		line = ""
+		for (i = 1; i < nf; i++) line = line sprintf("%-" w[i] "s  ", cell[r, i])
+		return line cell[r, nf]
+	}
+	{
+		for (i = 1; i <= NF; i++) {
+			cell[NR, i] = $i
+			if (length($i) > w[i]) w[i] = length($i)
 		}
+		if (NF > nf) nf = NF
+	}
+	END {
+		for (i = 1; i <= nf; i++) {
+			cell[0, i] = sprintf("%" w[i] "s", "")
+			gsub(/ /, "-", cell[0, i])
+		}
+		print row(1)
+		print row(0)
+		for (r = 2; r <= NR; r++) print row(r)
 	}'
