@@ -6,10 +6,11 @@
 #   VARIANT_CONFIGS  config fragments (kernel/config/<name>.config) merged
 #                    over tinyconfig, in order
 
-VARIANTS=(vanilla patched patched-lockdep upstream-6.12 upstream-6.12-fixed)
+VARIANTS=(vanilla patched patched-lockdep upstream-6.12 upstream-6.12-fixed
+	bench-vanilla bench-patched)
 # The ones scripts/test.sh builds and boots (CI's time is short): the 6.12
 # anchors (upstream's own fix, and it with our boundary fix) are built by
-# scripts/main.sh only.
+# scripts/main.sh only, the bench-* ones (no DEBUG_VM) by scripts/bench.sh.
 TEST_VARIANTS=(vanilla patched patched-lockdep)
 
 declare -A VARIANT_SOURCE=(
@@ -18,6 +19,8 @@ declare -A VARIANT_SOURCE=(
 	[patched-lockdep]=linux-source-6.1
 	[upstream-6.12]=linux-source-6.12
 	[upstream-6.12-fixed]=linux-source-6.12
+	[bench-vanilla]=linux-source-6.1
+	[bench-patched]=linux-source-6.1
 )
 declare -A VARIANT_SERIES=(
 	[vanilla]=""
@@ -25,13 +28,17 @@ declare -A VARIANT_SERIES=(
 	[patched-lockdep]=kernel/6.1/patches
 	[upstream-6.12]=""
 	[upstream-6.12-fixed]=kernel/6.12/patches
+	[bench-vanilla]=""
+	[bench-patched]=kernel/6.1/patches
 )
 declare -A VARIANT_CONFIGS=(
-	[vanilla]="base 6.1"
-	[patched]="base 6.1"
-	[patched-lockdep]="base 6.1 lockdep"
-	[upstream-6.12]="base 6.12"
-	[upstream-6.12-fixed]="base 6.12"
+	[vanilla]="base 6.1 vmdebug"
+	[patched]="base 6.1 vmdebug"
+	[patched-lockdep]="base 6.1 vmdebug lockdep"
+	[upstream-6.12]="base 6.12 vmdebug"
+	[upstream-6.12-fixed]="base 6.12 vmdebug"
+	[bench-vanilla]="base 6.1"
+	[bench-patched]="base 6.1"
 )
 
 variant_known() { [[ -n ${VARIANT_SOURCE[$1]+set} ]]; }
@@ -63,4 +70,6 @@ declare -A VARIANT_LABEL=(
 	[patched-lockdep]=patched-6.1+lockdep
 	[upstream-6.12]=upstream-6.12
 	[upstream-6.12-fixed]=upstream-6.12+fix
+	[bench-vanilla]=vanilla-6.1
+	[bench-patched]=patched-6.1
 )
