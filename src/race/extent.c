@@ -1,0 +1,192 @@
+#define _GNU_SOURCE
+#include "extent.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *page_content_name(enum page_content content)
+{
+	switch (content) {
+	case PAGE_UNREAD: return "nothing (toucher never finished)";
+	case PAGE_ZEROES: return "zeroes";
+	case PAGE_POPULATED: return "the populated pattern";
+	case PAGE_SERVED: return "the pager's page";
+	case PAGE_OTHER: break;
+	}
+	return "unexpected data";
+}
+
+void pattern_fill(void *page, uint64_t mark, size_t index)
+{
+	uint64_t *word = page;
+
+	for (size_t i = 0; i < page_size / sizeof(*word); i++)
+		word[i] = mark | index;
+}
+
+static bool page_is(const volatile uint64_t *word, uint64_t value)
+{
+	for (size_t i = 0; i < page_size / sizeof(*word); i++)
+		if (word[i] != value)
+			return false;
+	return true;
+}
+
+enum page_content page_classify(const volatile void *page, size_t index)
+{
+	const volatile uint64_t *word = page;
+
+	if (page_is(word, 0))
+		return PAGE_ZEROES;
+	if (page_is(word, MARK_POPULATED | index))
+		return PAGE_POPULATED;
+	if (page_is(word, MARK_SERVED | index))
+		return PAGE_SERVED;
+	return PAGE_OTHER;
+}
+
+bool page_populated_initially(size_t index)
+{
+	return index % 2 == 0;
+}
+
+int extent_create(char *why, size_t why_size)
+{
+	int fd = memfd_create("collapse-race", MFD_CLOEXEC);
+	static uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
+
+	if (fd < 0) {
+		format_into(why, why_size, "memfd_create: %s", errno_name(errno));
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)EXTENT_SIZE)) {
+		format_into(why, why_size, "ftruncate memfd: %s", errno_name(errno));
+		close(fd);
+		return -1;
+	}
+	for (size_t i = 0; i < extent_pages(); i++) {
+		if (!page_populated_initially(i))
+			continue;
+		pattern_fill(page, MARK_POPULATED, i);
+		if (pwrite(fd, page, page_size, (off_t)(i * page_size)) != (ssize_t)page_size) {
+			format_into(why, why_size, "pwrite memfd page %zu: %s", i, errno_name(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+char *extent_map(int fd)
+{
+	size_t reserve_len = 2 * EXTENT_SIZE;
+	char *reserve = mmap(NULL, reserve_len, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *aligned, *map;
+
+	if (reserve == MAP_FAILED)
+		return NULL;
+	aligned = (char *)(((uintptr_t)reserve + EXTENT_SIZE - 1) & ~(EXTENT_SIZE - 1));
+	map = mmap(aligned, EXTENT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (map == MAP_FAILED) {
+		munmap(reserve, reserve_len);
+		return NULL;
+	}
+	if (aligned > reserve)
+		munmap(reserve, (size_t)(aligned - reserve));
+	if (aligned + EXTENT_SIZE < reserve + reserve_len)
+		munmap(aligned + EXTENT_SIZE,
+		       (size_t)(reserve + reserve_len - (aligned + EXTENT_SIZE)));
+	return map;
+}
+
+void extent_unmap(char *map)
+{
+	if (map)
+		munmap(map, EXTENT_SIZE);
+}
+
+int extent_hole_map(int fd, bool *is_hole)
+{
+	off_t end = (off_t)EXTENT_SIZE, pos = 0;
+
+	for (size_t i = 0; i < extent_pages(); i++)
+		is_hole[i] = false;
+	while (pos < end) {
+		off_t data = lseek(fd, pos, SEEK_DATA);
+
+		if (data < 0) {
+			if (errno != ENXIO)
+				return -errno;
+			data = end;	/* nothing but hole up to EOF */
+		}
+		if (data > end)
+			data = end;
+		for (off_t off = pos; off < data; off += (off_t)page_size)
+			is_hole[off / (off_t)page_size] = true;
+		if (data >= end)
+			break;
+		pos = lseek(fd, data, SEEK_HOLE);
+		if (pos < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+long extent_count_holes(int fd)
+{
+	bool is_hole[EXTENT_PAGES_MAX];
+	long holes = 0;
+	int err = extent_hole_map(fd, is_hole);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < extent_pages(); i++)
+		holes += is_hole[i];
+	return holes;
+}
+
+int extent_residency(const char *map, bool *resident)
+{
+	unsigned char vec[EXTENT_PAGES_MAX];
+
+	if (mincore((void *)map, EXTENT_SIZE, vec))
+		return -errno;
+	for (size_t i = 0; i < extent_pages(); i++)
+		resident[i] = vec[i] & 1;
+	return 0;
+}
+
+long long extent_blocks(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	return (long long)st.st_blocks;
+}
+
+size_t extent_check_populated(const char *map, const bool *pages, char *why, size_t why_size)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < extent_pages(); i++) {
+		enum page_content content;
+
+		if (!pages[i])
+			continue;
+		content = page_classify(map + i * page_size, i);
+		if (content == PAGE_POPULATED)
+			continue;
+		if (!bad++)
+			format_into(why, why_size, "page %zu reads %s", i, page_content_name(content));
+	}
+	return bad;
+}

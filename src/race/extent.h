@@ -1,0 +1,53 @@
+/*
+ * The memfd under test: one PMD-sized extent whose even pages hold a known
+ * pattern and whose odd pages are holes, PMD-aligned shared mappings of it,
+ * and the ways to look at it without changing it (lseek, mincore, fstat).
+ */
+#ifndef COLLAPSE_RACE_EXTENT_H
+#define COLLAPSE_RACE_EXTENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Each 64-bit word of a page holds a mark and the page index. */
+#define MARK_POPULATED 0x504f500000000000ULL	/* "POP": written before the collapse */
+#define MARK_SERVED    0x5352560000000000ULL	/* "SRV": supplied by the pager */
+
+enum page_content {
+	PAGE_UNREAD,		/* the toucher never finished */
+	PAGE_ZEROES,		/* zero-filled: nobody asked the pager */
+	PAGE_POPULATED,		/* the pattern written before the collapse */
+	PAGE_SERVED,		/* the page the pager supplied for this index */
+	PAGE_OTHER,
+};
+
+const char *page_content_name(enum page_content content);
+void pattern_fill(void *page, uint64_t mark, size_t index);
+enum page_content page_classify(const volatile void *page, size_t index);
+
+/* A memfd of one extent with the even pages written (pwrite, no mapping). */
+int extent_create(char *why, size_t why_size);
+bool page_populated_initially(size_t index);
+
+/* Shared mapping of the whole memfd at a PMD-aligned address, or NULL. */
+char *extent_map(int fd);
+void extent_unmap(char *map);
+
+/* Holes of the memfd by lseek(SEEK_DATA/SEEK_HOLE): count, or -errno. */
+long extent_count_holes(int fd);
+/* Marks in is_hole[] which pages lseek reports as holes: 0 or -errno. */
+int extent_hole_map(int fd, bool *is_hole);
+/* Resident pages of a mapping per mincore(), in resident[]: 0 or -errno. */
+int extent_residency(const char *map, bool *resident);
+/* st_blocks of the memfd, or -errno. */
+long long extent_blocks(int fd);
+
+/*
+ * Reads through `map` (an unarmed mapping) every page in pages[] and checks
+ * that it holds the populated pattern. Returns the number of bad pages and
+ * describes the first one in why.
+ */
+size_t extent_check_populated(const char *map, const bool *pages, char *why, size_t why_size);
+
+#endif

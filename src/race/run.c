@@ -1,0 +1,506 @@
+/*
+ * Runs one row: set-up, park, racing action, release, then the checks of
+ * its expectation, the rollback checks whenever the collapse was refused,
+ * and the leak check once everything is closed. Every wait is bounded.
+ */
+#define _GNU_SOURCE
+#include "race.h"
+#include "park.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+/* Counters are folded each second; give them a few to settle. */
+#define MEMINFO_SETTLE_MS 3000
+
+void row_fail(struct race_ctx *ctx, const char *fmt, ...)
+{
+	char text[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	append_to(ctx->failures, sizeof(ctx->failures), "%s", text);
+}
+
+void row_fact(struct race_ctx *ctx, const char *fmt, ...)
+{
+	char text[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	append_to(ctx->facts, sizeof(ctx->facts), "%s", text);
+}
+
+bool row_register(struct race_ctx *ctx, const char *when)
+{
+	int err = uffd_register_missing(ctx->uffd, ctx->amap, EXTENT_SIZE);
+
+	if (err) {
+		row_fail(ctx, "UFFDIO_REGISTER %s: %s", when, errno_name(-err));
+		return false;
+	}
+	ctx->armed = true;
+	return true;
+}
+
+bool row_monitor(struct race_ctx *ctx)
+{
+	int err;
+
+	if (monitor_running(&ctx->monitor))
+		return true;
+	if (ctx->uffd < 0) {
+		row_fail(ctx, "no userfaultfd left to serve faults");
+		return false;
+	}
+	err = monitor_start(&ctx->monitor, ctx->uffd, ctx->amap);
+	if (err)
+		row_fail(ctx, "monitor thread: %s", errno_name(-err));
+	return !err;
+}
+
+static long collapse(void *arg)
+{
+	struct race_ctx *ctx = arg;
+
+	return madvise(ctx->cmap, EXTENT_SIZE, MADV_COLLAPSE) ? -errno : 0;
+}
+
+static bool collapse_returned(void *arg)
+{
+	return worker_done(arg);
+}
+
+static const char *madv_text(long result)
+{
+	return result ? errno_name((int)-result) : "0";
+}
+
+/*
+ * Waits for a toucher; one that stays blocked is woken by closing the uffd
+ * (the fault then goes on without it). False if it had to be given up.
+ */
+static bool toucher_settle(struct race_ctx *ctx, struct toucher *t)
+{
+	if (worker_wait(&t->worker, ctx->timeout_ms))
+		return worker_finish(&t->worker, 0);
+	row_fail(ctx, "the read of page %zu through the armed mapping was still blocked after %ld ms",
+		 t->index, ctx->timeout_ms);
+	monitor_stop(&ctx->monitor, ctx->timeout_ms);
+	if (ctx->uffd >= 0) {
+		close(ctx->uffd);
+		ctx->uffd = -1;
+		ctx->armed = false;
+	}
+	return worker_finish(&t->worker, ctx->timeout_ms);
+}
+
+/* Judges one read through the armed mapping, by the row's expectation. */
+static void judge_touch(struct race_ctx *ctx, const struct toucher *t, bool refused)
+{
+	size_t i = t->index;
+	int events = atomic_load(&ctx->monitor.events[i]);
+	enum page_content content = t->content;
+
+	if (refused) {
+		/* A hole behind the armed mapping: the pager must be asked. */
+		if (events > 0 && content == PAGE_SERVED)
+			row_fact(ctx, "page %zu: event, read the pager's page", i);
+		else
+			row_fail(ctx, "page %zu through the armed mapping: %s, read %s", i,
+				 events ? "event" : "no event", page_content_name(content));
+		return;
+	}
+	/* Committed before the registration: the data is there, no event. */
+	enum page_content want = ctx->populated[i] ? PAGE_POPULATED : PAGE_ZEROES;
+
+	if (!events && content == want)
+		row_fact(ctx, "page %zu: no event, read %s", i, page_content_name(content));
+	else
+		row_fail(ctx, "page %zu through the armed mapping: %s, read %s (expected no event, %s)",
+			 i, events ? "event" : "no event", page_content_name(content),
+			 page_content_name(want));
+}
+
+static void touch_pages(struct race_ctx *ctx, bool refused)
+{
+	for (size_t k = 0; k < ctx->row->n_touches; k++) {
+		size_t i = ctx->row->touches[k];
+		int err;
+
+		if (!ctx->armed || ctx->uffd < 0) {
+			row_fail(ctx, "the mapping is no longer armed: page %zu not touched", i);
+			return;
+		}
+		if (!row_monitor(ctx))
+			return;
+		err = toucher_start(&ctx->probe, ctx->amap, i);
+		if (err) {
+			row_fail(ctx, "toucher thread: %s", errno_name(-err));
+			return;
+		}
+		if (!toucher_settle(ctx, &ctx->probe))
+			return;
+		judge_touch(ctx, &ctx->probe, refused);
+	}
+}
+
+/* Holes, by lseek and by mincore through the unarmed mapping. */
+static void check_holes(struct race_ctx *ctx)
+{
+	bool is_hole[EXTENT_PAGES_MAX], resident[EXTENT_PAGES_MAX];
+	size_t want = 0, kept = 0, extra = 0, mapped = 0;
+	long first_filled = -1;
+	int err = extent_hole_map(ctx->fd, is_hole);
+
+	if (err) {
+		row_fail(ctx, "lseek SEEK_DATA/SEEK_HOLE: %s", errno_name(-err));
+		return;
+	}
+	for (size_t i = 0; i < extent_pages(); i++) {
+		want += ctx->expect_hole[i];
+		if (ctx->expect_hole[i] && is_hole[i])
+			kept++;
+		else if (ctx->expect_hole[i] && first_filled < 0)
+			first_filled = (long)i;
+		extra += !ctx->expect_hole[i] && is_hole[i];
+	}
+	if (kept != want)
+		row_fail(ctx, "%zu of %zu holes filled (lseek; first: page %ld)",
+			 want - kept, want, first_filled);
+	if (extra)
+		row_fail(ctx, "%zu data pages became holes (lseek)", extra);
+	err = extent_residency(ctx->cmap, resident);
+	if (err) {
+		row_fail(ctx, "mincore: %s", errno_name(-err));
+		return;
+	}
+	for (size_t i = 0; i < extent_pages(); i++)
+		mapped += ctx->expect_hole[i] && resident[i];
+	if (mapped)
+		row_fail(ctx, "mincore: %zu holes resident through the unarmed mapping", mapped);
+	if (kept == want && !extra && !mapped)
+		row_fact(ctx, "%zu/%zu holes kept (lseek, mincore)", kept, want);
+}
+
+/* A refused collapse must leave the extent as it was (plus the action). */
+static void check_rollback(struct race_ctx *ctx)
+{
+	struct shmem_usage now;
+	char why[128] = "";
+	size_t want = 0, bad;
+	long long blocks;
+
+	for (size_t i = 0; i < extent_pages(); i++)
+		want += ctx->populated[i];
+	bad = extent_check_populated(ctx->cmap, ctx->populated, why, sizeof(why));
+	if (bad)
+		row_fail(ctx, "rollback: %zu of %zu populated pages changed (%s)", bad, want, why);
+	else if (want)
+		row_fact(ctx, "%zu populated pages intact", want);
+
+	blocks = extent_blocks(ctx->fd);
+	if (blocks != ctx->blocks_expected)
+		row_fail(ctx, "rollback: st_blocks %lld, expected %lld", blocks, ctx->blocks_expected);
+	else
+		row_fact(ctx, "st_blocks %lld as expected", blocks);
+
+	if (meminfo_settle(&(struct shmem_usage){ MEMINFO_ANY, ctx->mem_before.huge_kb },
+			   MEMINFO_SETTLE_MS, &now))
+		row_fact(ctx, "ShmemHugePages unchanged");
+	else
+		row_fail(ctx, "rollback: ShmemHugePages %ld kB, was %ld kB", now.huge_kb,
+			 ctx->mem_before.huge_kb);
+	check_holes(ctx);
+}
+
+static void check_committed(struct race_ctx *ctx)
+{
+	struct shmem_usage now;
+	char why[128] = "";
+	long holes_left = extent_count_holes(ctx->fd);
+	long long blocks = extent_blocks(ctx->fd);
+	long huge_want = ctx->mem_before.huge_kb + (long)(EXTENT_SIZE >> 10);
+	size_t bad;
+
+	if (holes_left)
+		row_fail(ctx, "%ld holes left after the collapse returned 0", holes_left);
+	else
+		row_fact(ctx, "no hole left");
+	if (blocks != (long long)(EXTENT_SIZE / 512))
+		row_fail(ctx, "st_blocks %lld, expected %lu for a full extent", blocks, EXTENT_SIZE / 512);
+	if (meminfo_settle(&(struct shmem_usage){ MEMINFO_ANY, huge_want }, MEMINFO_SETTLE_MS, &now))
+		row_fact(ctx, "ShmemHugePages +%lu kB", EXTENT_SIZE >> 10);
+	else
+		row_fail(ctx, "ShmemHugePages %ld kB, expected %ld kB", now.huge_kb, huge_want);
+
+	/* Populated pages keep their data, former holes read zeroes. */
+	bad = extent_check_populated(ctx->cmap, ctx->populated, why, sizeof(why));
+	if (bad)
+		row_fail(ctx, "%zu populated pages changed (%s)", bad, why);
+	for (size_t i = 0; i < extent_pages(); i++) {
+		enum page_content content;
+
+		if (ctx->populated[i])
+			continue;
+		content = page_classify(ctx->cmap + i * page_size, i);
+		if (content != PAGE_ZEROES) {
+			row_fail(ctx, "former hole %zu reads %s", i, page_content_name(content));
+			break;
+		}
+	}
+}
+
+static void judge_window_toucher(struct race_ctx *ctx, bool refused)
+{
+	if (!ctx->window_touch)
+		return;
+	if (!toucher_settle(ctx, &ctx->window_toucher))
+		return;
+	judge_touch(ctx, &ctx->window_toucher, refused);
+}
+
+static void check_expectation(struct race_ctx *ctx, long madv)
+{
+	switch (ctx->row->expect) {
+	case EXPECT_REFUSED:
+		if (madv == 0)
+			row_fail(ctx, "MADV_COLLAPSE returned 0: committed over the holes behind the armed mapping");
+		else if (madv != -EBUSY)
+			row_fail(ctx, "MADV_COLLAPSE: %s, expected EBUSY", madv_text(madv));
+		if (madv != -EBUSY)
+			check_holes(ctx);	/* the rollback checks ran for EBUSY */
+		judge_window_toucher(ctx, true);
+		touch_pages(ctx, true);
+		break;
+	case EXPECT_COMMITTED:
+	case EXPECT_COMMITTED_QUIET:
+		if (madv != 0) {
+			row_fail(ctx, "MADV_COLLAPSE: %s, expected 0 (no armed mapping at the check)",
+				 madv_text(madv));
+			break;
+		}
+		check_committed(ctx);
+		if (ctx->row->expect == EXPECT_COMMITTED_QUIET)
+			touch_pages(ctx, false);
+		break;
+	case EXPECT_NO_LEAK:
+		break;
+	}
+}
+
+/* Closes everything the row opened, never touching what a stuck thread uses. */
+static void teardown(struct race_ctx *ctx)
+{
+	bool stuck;
+
+	monitor_stop(&ctx->monitor, ctx->timeout_ms);
+	if (ctx->window_touch && !worker_done(&ctx->window_toucher.worker) && ctx->uffd >= 0) {
+		close(ctx->uffd);	/* wakes a fault still waiting for the pager */
+		ctx->uffd = -1;
+	}
+	stuck = !worker_finish(&ctx->window_toucher.worker, ctx->timeout_ms) ||
+		!worker_finish(&ctx->probe.worker, ctx->timeout_ms);
+	if (!worker_finish(&ctx->action, ctx->timeout_ms)) {
+		row_fail(ctx, "%s never returned", ctx->action.name);
+		stuck = true;
+	}
+	if (!worker_finish(&ctx->collapse, ctx->timeout_ms))
+		stuck = true;
+	if (ctx->uffd >= 0)
+		close(ctx->uffd);
+	ctx->uffd = -1;
+	if (stuck) {
+		row_fail(ctx, "threads left behind: mappings and memfd not closed");
+		return;
+	}
+	extent_unmap(ctx->amap);
+	extent_unmap(ctx->cmap);
+	ctx->amap = ctx->cmap = NULL;
+	if (ctx->fd >= 0)
+		close(ctx->fd);
+	ctx->fd = -1;
+}
+
+static void check_no_leak(struct race_ctx *ctx)
+{
+	struct shmem_usage now;
+
+	if (ctx->fd >= 0)
+		return;		/* not closed: nothing to compare */
+	if (meminfo_settle(&ctx->mem_base, MEMINFO_SETTLE_MS, &now))
+		row_fact(ctx, "Shmem and ShmemHugePages back to the baseline");
+	else
+		row_fail(ctx, "after closing everything: Shmem %ld kB, ShmemHugePages %ld kB; baseline %ld kB, %ld kB",
+			 now.shmem_kb, now.huge_kb, ctx->mem_base.shmem_kb, ctx->mem_base.huge_kb);
+}
+
+static bool set_up(struct race_ctx *ctx)
+{
+	char why[160] = "";
+	long holes;
+	int err = meminfo_read(&ctx->mem_base);
+
+	if (err) {
+		row_fail(ctx, "set-up: /proc/meminfo: %s", errno_name(-err));
+		return false;
+	}
+	ctx->fd = extent_create(why, sizeof(why));
+	if (ctx->fd < 0) {
+		row_fail(ctx, "set-up: %s", why);
+		return false;
+	}
+	ctx->cmap = extent_map(ctx->fd);
+	ctx->amap = extent_map(ctx->fd);
+	if (!ctx->cmap || !ctx->amap) {
+		row_fail(ctx, "set-up: mmap of the memfd: %s", errno_name(errno));
+		return false;
+	}
+	ctx->uffd = uffd_open();
+	if (ctx->uffd < 0) {
+		row_fail(ctx, "set-up: userfaultfd: %s", errno_name(-ctx->uffd));
+		return false;
+	}
+	holes = extent_count_holes(ctx->fd);
+	if (holes != (long)extent_pages() / 2) {
+		row_fail(ctx, "set-up: %ld holes before the collapse, expected %zu", holes,
+			 extent_pages() / 2);
+		return false;
+	}
+	for (size_t i = 0; i < extent_pages(); i++) {
+		ctx->populated[i] = page_populated_initially(i);
+		ctx->expect_hole[i] = !ctx->populated[i];
+	}
+	ctx->blocks_before = ctx->blocks_expected = extent_blocks(ctx->fd);
+	err = meminfo_read(&ctx->mem_before);
+	if (err) {
+		row_fail(ctx, "set-up: /proc/meminfo: %s", errno_name(-err));
+		return false;
+	}
+	return true;
+}
+
+/* Arms the point, starts the collapse and waits until it parks. */
+static bool park_collapse(struct race_ctx *ctx)
+{
+	const char *point = point_name(ctx->row->point);
+	char want[32], state[64];
+	int err = park_arm(point);
+
+	if (err == -EINVAL) {
+		ctx->skipped = true;
+		row_fact(ctx, "park point \"%s\" not supported by this kernel", point);
+		return false;
+	}
+	if (err) {
+		row_fail(ctx, "arming %s: %s", point, errno_name(-err));
+		return false;
+	}
+	err = worker_start(&ctx->collapse, "MADV_COLLAPSE", collapse, ctx);
+	if (err) {
+		park_disarm();
+		row_fail(ctx, "collapse thread: %s", errno_name(-err));
+		return false;
+	}
+	snprintf(want, sizeof(want), "parked %s", point);
+	if (park_wait_state(want, ctx->timeout_ms, collapse_returned, &ctx->collapse,
+			    state, sizeof(state))) {
+		row_fact(ctx, "parked at %s after %lld ms", point, now_ms() - ctx->collapse.started_ms);
+		return true;
+	}
+	park_reset();
+	if (!worker_finish(&ctx->collapse, ctx->timeout_ms)) {
+		row_fail(ctx, "the collapse never parked (state \"%s\") and MADV_COLLAPSE did not return", state);
+	} else if (ctx->collapse.result == -EINVAL) {
+		ctx->skipped = true;
+		row_fact(ctx, "MADV_COLLAPSE not supported (EINVAL)");
+	} else {
+		row_fail(ctx, "MADV_COLLAPSE returned %s without parking at %s (state \"%s\")",
+			 madv_text(ctx->collapse.result), point, state);
+	}
+	return false;
+}
+
+static void run_parked(struct race_ctx *ctx)
+{
+	char state[64];
+	long madv;
+	int err;
+
+	ctx->row->during(ctx);
+	ctx->release_ms = now_ms();
+	err = park_release();
+	if (err)
+		row_fail(ctx, "release: %s (the park timed out?)", errno_name(-err));
+	if (ctx->row->after)
+		ctx->row->after(ctx);
+	if (!worker_finish(&ctx->collapse, ctx->timeout_ms)) {
+		park_reset();
+		row_fail(ctx, "MADV_COLLAPSE did not return within %ld ms of the release", ctx->timeout_ms);
+		return;
+	}
+	madv = ctx->collapse.result;
+	row_fact(ctx, "MADV_COLLAPSE %s", madv_text(madv));
+	if (park_state(state, sizeof(state)) == 0 && strcmp(state, "idle") != 0)
+		row_fail(ctx, "park state \"%s\" after the collapse, expected idle", state);
+	if (madv == -EBUSY)
+		check_rollback(ctx);
+	check_expectation(ctx, madv);
+}
+
+void run_row(const struct race_row *row, struct race_ctx *ctx, long timeout_ms,
+	     const char *skip_why, struct race_result *result)
+{
+	long long start = now_ms();
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->row = row;
+	ctx->timeout_ms = timeout_ms;
+	ctx->fd = ctx->uffd = -1;
+
+	memset(result, 0, sizeof(*result));
+	result->row = row->name;
+	result->point = point_name(row->point);
+	result->expected = expectation_text(row->expect);
+	if (skip_why) {
+		result->verdict = VERDICT_SKIP;
+		format_into(result->detail, sizeof(result->detail), "%s", skip_why);
+		return;
+	}
+
+	note("%s: start", row->name);
+	if (set_up(ctx) && park_collapse(ctx))
+		run_parked(ctx);
+	park_reset();
+	teardown(ctx);
+	if (!ctx->skipped)
+		check_no_leak(ctx);
+
+	result->elapsed_ms = (long)(now_ms() - start);
+	if (ctx->failures[0]) {
+		result->verdict = VERDICT_FAIL;
+		format_into(result->detail, sizeof(result->detail), "%s", ctx->failures);
+		if (ctx->facts[0])
+			append_to(result->detail, sizeof(result->detail), "observed: %s", ctx->facts);
+	} else if (ctx->skipped) {
+		result->verdict = VERDICT_SKIP;
+		format_into(result->detail, sizeof(result->detail), "%s", ctx->facts);
+	} else {
+		result->verdict = VERDICT_PASS;
+		format_into(result->detail, sizeof(result->detail), "%s", ctx->facts);
+	}
+	note("%s: %s", row->name, result->verdict == VERDICT_PASS ? "PASS" :
+	     result->verdict == VERDICT_FAIL ? "FAIL" : "SKIP");
+}

@@ -1,0 +1,28 @@
+/* Small helpers shared by every part of collapse-race. */
+#ifndef COLLAPSE_RACE_UTIL_H
+#define COLLAPSE_RACE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* One PMD-sized THP extent: the unit every row collapses. */
+#define EXTENT_SIZE (2UL << 20)
+/* The only base page size supported (rows SKIP otherwise), and its extent. */
+#define PAGE_SIZE_SUPPORTED 4096
+#define EXTENT_PAGES_MAX (EXTENT_SIZE / PAGE_SIZE_SUPPORTED)
+
+extern size_t page_size;
+extern bool verbose;
+
+size_t extent_pages(void);
+const char *errno_name(int err);
+long long now_ms(void);
+void sleep_ms(long ms);
+
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void format_into(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void append_to(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
