@@ -19,6 +19,14 @@ static void usage(FILE *out)
 "Safety rows are SAFE or VULNERABLE, controls COLLAPSED or REFUSED; a cell may\n"
 "also be SKIP or ERROR with a reason. Default: every scenario, every path.\n"
 "\n"
+"Lifecycle rows take armed VMAs through split/merge, mremap, fork, munmap, exit\n"
+"and mode changes, collapsing a fresh extent after each step: their cell is\n"
+"SAFETY/CONTROL, e.g. SAFE/COLLAPSED: SAFE when every armed hole survived\n"
+"(VULNERABLE if one was zero-filled), COLLAPSED when every extent that no\n"
+"armed VMA maps any more collapsed (REFUSED if one did not). Which step failed\n"
+"is in the footnote, TAP and JSON (\"steps\"). Rows that need a uffd feature\n"
+"(EVENT_FORK, EVENT_REMAP, MINOR_SHMEM, WP_HUGETLBFS_SHMEM) SKIP without it.\n"
+"\n"
 "Options:\n"
 "  --path NAME[,NAME]  collapse paths to run (repeatable): madv_collapse (alias\n"
 "                      madv), khugepaged\n"
@@ -27,6 +35,8 @@ static void usage(FILE *out)
 "  --json              JSON instead of the table\n"
 "  --json-out FILE     also write the JSON to FILE (e.g. /dev/ttyS1)\n"
 "  --list              list scenarios and paths, then exit\n"
+"  --kmsg              read /dev/kmsg: a kernel WARNING/BUG/lockdep report during\n"
+"                      a cell makes it ERROR (for CONFIG_DEBUG_VM test kernels)\n"
 "  -v, --verbose       progress on stderr\n"
 "  -h, --help          this help\n"
 "\n"
@@ -36,7 +46,10 @@ static void usage(FILE *out)
 "TAP through prove:  prove -v --exec '' collapse-check :: --tap\n"
 "             or:    collapse-check --tap > out.tap; prove -v --exec cat out.tap\n"
 "\n"
-"Exit status: 0 no safety row VULNERABLE, 1 a safety row VULNERABLE,\n"
+"tmpfs-other-vma mounts a private tmpfs (root), detached at once; without\n"
+"root it uses /dev/shm. Children forked by a row are reaped within the row.\n"
+"\n"
+"Exit status: 0 no safety or lifecycle row VULNERABLE, 1 one was VULNERABLE,\n"
 "2 usage error or an ERROR cell (setup broken) without any VULNERABLE.\n",
 		DEFAULT_TIMEOUT_MS / 1000);
 }
@@ -54,11 +67,11 @@ void print_list(void)
 {
 	printf("Scenarios:\n");
 	for (size_t i = 0; i < n_scenarios; i++)
-		printf("  %-17s %-8s %s\n", scenarios[i].name, kind_name(scenarios[i].kind),
+		printf("  %-17s %-9s %s\n", scenarios[i].name, kind_name(scenarios[i].kind),
 		       scenarios[i].description);
 	printf("\nPaths:\n");
 	for (size_t i = 0; i < n_collapse_paths; i++)
-		printf("  %-17s %s%s%s\n", collapse_paths[i].name, collapse_paths[i].description,
+		printf("  %-27s %s%s%s\n", collapse_paths[i].name, collapse_paths[i].description,
 		       collapse_paths[i].alias ? "; alias " : "",
 		       collapse_paths[i].alias ? collapse_paths[i].alias : "");
 }
@@ -91,12 +104,13 @@ static long parse_timeout(const char *text)
 
 void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_TAP = 256, OPT_JSON, OPT_JSON_OUT, OPT_LIST, OPT_PATH, OPT_TIMEOUT };
+	enum { OPT_TAP = 256, OPT_JSON, OPT_JSON_OUT, OPT_LIST, OPT_PATH, OPT_TIMEOUT, OPT_KMSG };
 	static const struct option long_options[] = {
 		{ "tap", no_argument, NULL, OPT_TAP },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "json-out", required_argument, NULL, OPT_JSON_OUT },
 		{ "list", no_argument, NULL, OPT_LIST },
+		{ "kmsg", no_argument, NULL, OPT_KMSG },
 		{ "path", required_argument, NULL, OPT_PATH },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -123,6 +137,9 @@ void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_LIST:
 			o->list = true;
+			break;
+		case OPT_KMSG:
+			o->kmsg = true;
 			break;
 		case OPT_PATH:
 			select_paths(optarg, path_chosen);

@@ -11,13 +11,14 @@
 enum output_format { OUTPUT_TABLE, OUTPUT_TAP, OUTPUT_JSON };
 
 #define MAX_PATHS     4
-#define MAX_SCENARIOS 16
+#define MAX_SCENARIOS 40
 
 struct options {
 	enum output_format format;
 	const char *json_out;
 	long timeout_ms;
 	bool list;
+	bool kmsg;
 	const struct collapse_path *paths[MAX_PATHS];	/* in table order */
 	size_t n_paths;
 	const struct scenario *scenarios[MAX_SCENARIOS];	/* in table order */

@@ -3,6 +3,7 @@
 #include "thp_knobs.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -11,18 +12,30 @@
 static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 #define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
 
+#define MAX_TRACKED 4
+
 static pid_t owner_pid;
-static volatile sig_atomic_t tracked_child;
+static volatile sig_atomic_t tracked[MAX_TRACKED];
+
+static void kill_tracked(bool wait)
+{
+	for (size_t i = 0; i < MAX_TRACKED; i++) {
+		pid_t pid = (pid_t)tracked[i];
+
+		if (pid <= 0)
+			continue;
+		kill(pid, SIGKILL);
+		if (wait)
+			waitpid(pid, NULL, 0);
+	}
+}
 
 static void on_fatal_signal(int sig)
 {
 	/* A child forked before it reset its handlers must not touch sysfs. */
 	if (getpid() == owner_pid) {
 		thp_knobs_restore();
-		if (tracked_child > 0) {
-			kill((pid_t)tracked_child, SIGKILL);
-			waitpid((pid_t)tracked_child, NULL, 0);
-		}
+		kill_tracked(true);
 	}
 	raise(sig);	/* SA_RESETHAND: the default action now ends us */
 }
@@ -31,8 +44,7 @@ static void at_exit(void)
 {
 	if (getpid() != owner_pid)
 		return;
-	if (tracked_child > 0)
-		kill((pid_t)tracked_child, SIGKILL);
+	kill_tracked(false);
 	thp_knobs_restore();
 }
 
@@ -54,17 +66,25 @@ void lifecycle_init(void)
 
 void lifecycle_track_child(pid_t pid)
 {
-	tracked_child = pid;
+	for (size_t i = 0; i < MAX_TRACKED; i++) {
+		if (tracked[i] <= 0) {
+			tracked[i] = pid;
+			return;
+		}
+	}
 }
 
-void lifecycle_untrack_child(void)
+void lifecycle_untrack_child(pid_t pid)
 {
-	tracked_child = 0;
+	for (size_t i = 0; i < MAX_TRACKED; i++)
+		if (tracked[i] == pid)
+			tracked[i] = 0;
 }
 
 void lifecycle_forget_in_child(void)
 {
 	for (size_t i = 0; i < N_FATAL; i++)
 		signal(fatal_signals[i], SIG_DFL);
-	tracked_child = 0;
+	for (size_t i = 0; i < MAX_TRACKED; i++)
+		tracked[i] = 0;
 }

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "kmsg.h"
 #include "lifecycle.h"
 #include "report.h"
 #include "util.h"
@@ -27,9 +28,23 @@ static void mark_column(struct result *column, size_t stride, const struct optio
 		r->kind = o->scenarios[row]->kind;
 		r->path = path->name;
 		r->verdict = verdict;
+		r->control = N_VERDICTS;
 		r->hole_kept = r->event = TRI_NULL;
 		format_into(r->detail, sizeof(r->detail), "%s: %s", path->name, why);
 	}
+}
+
+static int kmsg_fd = -1;
+
+/* One cell, with the kernel log of its time looked at under --kmsg. */
+static void run_cell(const struct scenario *s, const struct collapse_path *path,
+		     long timeout_ms, struct result *r)
+{
+	if (kmsg_fd >= 0)
+		kmsg_skip(kmsg_fd);
+	scenario_run(s, path, timeout_ms, r);
+	if (kmsg_fd >= 0 && kmsg_judge(kmsg_fd, r))
+		note("%s/%s: kernel log: %s", s->name, path->name, r->detail);
 }
 
 /*
@@ -42,7 +57,7 @@ static bool probe_path(const struct options *o, const struct collapse_path *path
 {
 	char why[256];
 
-	scenario_run(scenario_find(NO_UFFD_SCENARIO), path, o->timeout_ms, probe);
+	run_cell(scenario_find(NO_UFFD_SCENARIO), path, o->timeout_ms, probe);
 	if (probe->verdict == VERDICT_COLLAPSED)
 		return true;
 	if (probe->verdict == VERDICT_ERROR) {
@@ -67,7 +82,7 @@ static bool probe_path(const struct options *o, const struct collapse_path *path
 static void run_column(const struct options *o, const struct collapse_path *path,
 		       struct result *column, size_t stride)
 {
-	struct result probe;
+	static struct result probe;
 	char why[256] = "";
 
 	if (path->column_begin(why, sizeof(why))) {
@@ -81,7 +96,7 @@ static void run_column(const struct options *o, const struct collapse_path *path
 			if (!strcmp(s->name, NO_UFFD_SCENARIO))
 				column[row * stride] = probe;
 			else
-				scenario_run(s, path, o->timeout_ms, &column[row * stride]);
+				run_cell(s, path, o->timeout_ms, &column[row * stride]);
 		}
 	}
 	if (path->column_end)
@@ -93,7 +108,7 @@ static int exit_status(const struct result *results, size_t n)
 	bool error = false;
 
 	for (size_t i = 0; i < n; i++) {
-		if (results[i].kind == KIND_SAFETY && results[i].verdict == VERDICT_VULNERABLE)
+		if (results[i].kind != KIND_CONTROL && results[i].verdict == VERDICT_VULNERABLE)
 			return 1;
 		error |= results[i].verdict == VERDICT_ERROR;
 	}
@@ -133,6 +148,15 @@ int main(int argc, char **argv)
 	if (!results) {
 		fprintf(stderr, "collapse-check: out of memory\n");
 		return EXIT_USAGE;
+	}
+	if (o.kmsg) {
+		kmsg_fd = kmsg_open();
+		if (kmsg_fd < 0) {
+			fprintf(stderr, "collapse-check: --kmsg: cannot read /dev/kmsg: %s\n",
+				strerror(errno));
+			free(results);
+			return EXIT_USAGE;
+		}
 	}
 	lifecycle_init();
 

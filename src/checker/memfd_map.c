@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #define PAGEMAP_PRESENT   (1ULL << 63)
@@ -28,6 +30,69 @@ int memfd_make(size_t size, char *why, size_t why_size)
 	}
 	if (ftruncate(fd, (off_t)size)) {
 		format_into(why, why_size, "ftruncate memfd: %s", errno_name(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+static int open_unlinked_in(const char *dir, char *why, size_t why_size)
+{
+	char path[128];
+	int fd;
+
+	format_into(path, sizeof(path), "%s/collapse-check.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		format_into(why, why_size, "create a file in %s: %s", dir, errno_name(errno));
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
+int tmpfs_file_make(size_t size, char *how, size_t how_size, char *why, size_t why_size)
+{
+	static const char *const options[] = { "huge=advise,size=256m", "size=256m" };
+	char dir[] = "/tmp/collapse-check-tmpfs.XXXXXX";
+	struct statfs st;
+	int fd = -1, err = 0;
+
+	if (!mkdtemp(dir)) {
+		format_into(why, why_size, "mkdtemp: %s", errno_name(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (!mount("collapse-check", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			   options[i])) {
+			format_into(how, how_size, "private tmpfs (%s)", options[i]);
+			fd = open_unlinked_in(dir, why, why_size);
+			/* Detached now: it lives on only through fd. */
+			umount2(dir, MNT_DETACH);
+			break;
+		}
+		err = errno;
+		if (err != EINVAL)
+			break;	/* only an unknown huge= option is worth a retry */
+	}
+	rmdir(dir);
+	if (fd < 0 && err) {
+		if (statfs("/dev/shm", &st) || st.f_type != TMPFS_MAGIC) {
+			format_into(why, why_size, "cannot mount a tmpfs (%s) and /dev/shm is no tmpfs",
+				    errno_name(err));
+			return -2;
+		}
+		format_into(how, how_size, "/dev/shm (mount: %s)", errno_name(err));
+		fd = open_unlinked_in("/dev/shm", why, why_size);
+	}
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size)) {
+		format_into(why, why_size, "ftruncate tmpfs file: %s", errno_name(errno));
 		close(fd);
 		return -1;
 	}
@@ -79,6 +144,43 @@ void *map_extents_aligned(int fd, off_t offset, size_t len)
 	if (aligned + len < reserve + reserve_len)
 		munmap(aligned + len, (size_t)(reserve + reserve_len - (aligned + len)));
 	return mapped;
+}
+
+void *reserve_aligned(size_t len)
+{
+	size_t reserve_len = len + EXTENT_SIZE;
+	char *reserve = mmap(NULL, reserve_len, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *aligned;
+
+	if (reserve == MAP_FAILED)
+		return MAP_FAILED;
+	aligned = (char *)(((uintptr_t)reserve + EXTENT_SIZE - 1) & ~(EXTENT_SIZE - 1));
+	if (aligned > reserve)
+		munmap(reserve, (size_t)(aligned - reserve));
+	if (aligned + len < reserve + reserve_len)
+		munmap(aligned + len, (size_t)(reserve + reserve_len - (aligned + len)));
+	return aligned;
+}
+
+int count_vmas(const void *addr, size_t len)
+{
+	FILE *maps = fopen("/proc/self/maps", "re");
+	uintptr_t first = (uintptr_t)addr, end = first + len;
+	char line[512];
+	int n = 0;
+
+	if (!maps)
+		return -1;
+	while (fgets(line, sizeof(line), maps)) {
+		uintptr_t start, stop;
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &start, &stop) == 2 &&
+		    start < end && stop > first)
+			n++;
+	}
+	fclose(maps);
+	return n;
 }
 
 long count_holes(int fd, off_t start, size_t len)

@@ -25,10 +25,23 @@ enum fill_pattern {
 enum thp_state { THP_NO, THP_YES, THP_UNKNOWN };
 
 int memfd_make(size_t size, char *why, size_t why_size);
+/*
+ * A regular file of `size` bytes on a tmpfs: a private tmpfs mount
+ * (huge=advise) when we may mount, else /dev/shm if it is a tmpfs. The file
+ * is unlinked and the mount detached before this returns, so nothing is left
+ * behind once the fd is closed. -1 with why set on failure, -2 when no tmpfs
+ * can be had (SKIP). `how` tells which one was used.
+ */
+int tmpfs_file_make(size_t size, char *how, size_t how_size, char *why, size_t why_size);
 int memfd_fill(int fd, size_t size, enum fill_pattern pattern, char *why, size_t why_size);
 
 /* Map [offset, offset + len) of fd shared, each extent PMD-aligned. */
 void *map_extents_aligned(int fd, off_t offset, size_t len);
+
+/* A PROT_NONE placeholder of len bytes at an extent-aligned address. */
+void *reserve_aligned(size_t len);
+/* VMAs of this process overlapping [addr, addr + len), from /proc/self/maps; -1 on error. */
+int count_vmas(const void *addr, size_t len);
 
 long count_holes(int fd, off_t start, size_t len);
 bool page_is_hole(int fd, off_t offset);

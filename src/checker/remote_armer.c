@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #define COMMAND_TOUCH 'T'
+#define COMMAND_TOUCH_AT 'O'	/* followed by a size_t offset into the mapping */
 #define COMMAND_QUIT  'Q'
 #define REAP_GRACE_MS 2000
 
@@ -23,48 +23,6 @@ struct arm_reply {
 	enum remote_arm_status status;
 	char why[160];
 };
-
-/* Read exactly len bytes before the deadline. */
-static bool read_full(int fd, void *buf, size_t len, long long deadline)
-{
-	char *p = buf;
-
-	while (len) {
-		long long left = deadline - now_ms();
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t got;
-
-		if (left <= 0)
-			return false;
-		if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) <= 0)
-			continue;
-		got = read(fd, p, len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return false;
-		p += got;
-		len -= (size_t)got;
-	}
-	return true;
-}
-
-static bool write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t put = write(fd, p, len);
-
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put <= 0)
-			return false;
-		p += put;
-		len -= (size_t)put;
-	}
-	return true;
-}
 
 static void __attribute__((noreturn))
 child_main(int memfd, off_t offset, size_t len, size_t touch_offset, long timeout_ms,
@@ -104,11 +62,18 @@ child_main(int memfd, off_t offset, size_t len, size_t touch_offset, long timeou
 
 	for (;;) {
 		struct touch_result result;
+		size_t at = touch_offset;
 		char command;
 
-		if (!read_full(command_fd, &command, 1, give_up) || command != COMMAND_TOUCH)
+		if (!read_full(command_fd, &command, 1, give_up))
 			break;
-		touch_hole(&uffd, map + touch_offset, timeout_ms, &result);
+		if (command == COMMAND_TOUCH_AT) {
+			if (!read_full(command_fd, &at, sizeof(at), give_up) || at >= len)
+				break;
+		} else if (command != COMMAND_TOUCH) {
+			break;
+		}
+		touch_hole(&uffd, map + at, timeout_ms, &result);
 		if (!write_full(reply_fd, &result, sizeof(result)))
 			break;
 	}
@@ -128,7 +93,7 @@ static void reap(struct remote_armer *armer)
 		}
 		sleep_ms(5);
 	}
-	lifecycle_untrack_child();
+	lifecycle_untrack_child(armer->pid);
 	close(armer->command_fd);
 	close(armer->reply_fd);
 	armer->pid = -1;
@@ -187,14 +152,14 @@ enum remote_arm_status remote_arm(struct remote_armer *armer, int memfd, off_t o
 	return reply.status;
 }
 
-bool remote_touch(struct remote_armer *armer, long timeout_ms, struct touch_result *result,
-		  char *why, size_t why_size)
+static bool remote_touch_command(struct remote_armer *armer, const void *command,
+				 size_t command_len, long timeout_ms,
+				 struct touch_result *result, char *why, size_t why_size)
 {
-	const char command = COMMAND_TOUCH;
 	/* The child bounds its own test by timeout_ms, plus its wake-up grace. */
 	long long deadline = now_ms() + timeout_ms + 5000;
 
-	if (!write_full(armer->command_fd, &command, 1)) {
+	if (!write_full(armer->command_fd, command, command_len)) {
 		format_into(why, why_size, "child gone before the touch: %s", errno_name(errno));
 		return false;
 	}
@@ -203,6 +168,24 @@ bool remote_touch(struct remote_armer *armer, long timeout_ms, struct touch_resu
 		return false;
 	}
 	return true;
+}
+
+bool remote_touch(struct remote_armer *armer, long timeout_ms, struct touch_result *result,
+		  char *why, size_t why_size)
+{
+	const char command = COMMAND_TOUCH;
+
+	return remote_touch_command(armer, &command, 1, timeout_ms, result, why, why_size);
+}
+
+bool remote_touch_at(struct remote_armer *armer, size_t offset, long timeout_ms,
+		     struct touch_result *result, char *why, size_t why_size)
+{
+	char command[1 + sizeof(offset)] = { COMMAND_TOUCH_AT };
+
+	memcpy(command + 1, &offset, sizeof(offset));
+	return remote_touch_command(armer, command, sizeof(command), timeout_ms, result, why,
+				    why_size);
 }
 
 void remote_release(struct remote_armer *armer)

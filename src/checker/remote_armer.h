@@ -1,7 +1,8 @@
 /*
  * A child process (its own mm) that maps the shared memfd, registers it
  * MISSING with its own userfaultfd and runs the touch test on request,
- * answering through a pipe. Used by the other-process scenario.
+ * answering through a pipe. Used by the other-process scenario and the
+ * child-exit lifecycle row.
  */
 #ifndef COLLAPSE_CHECK_REMOTE_ARMER_H
 #define COLLAPSE_CHECK_REMOTE_ARMER_H
@@ -31,6 +32,10 @@ enum remote_arm_status remote_arm(struct remote_armer *armer, int memfd, off_t o
 /* Ask the child to touch its hole; false when it did not answer in time. */
 bool remote_touch(struct remote_armer *armer, long timeout_ms, struct touch_result *result,
 		  char *why, size_t why_size);
+
+/* The same for the page at `offset` into the child's mapping. */
+bool remote_touch_at(struct remote_armer *armer, size_t offset, long timeout_ms,
+		     struct touch_result *result, char *why, size_t why_size);
 
 /* Tell the child to quit and reap it, killing it if it lingers. */
 void remote_release(struct remote_armer *armer);

@@ -18,7 +18,23 @@ const char *verdict_name(enum verdict verdict)
 
 const char *kind_name(enum scenario_kind kind)
 {
-	return kind == KIND_SAFETY ? "safety" : "control";
+	switch (kind) {
+	case KIND_SAFETY:	return "safety";
+	case KIND_CONTROL:	return "control";
+	case KIND_LIFECYCLE:	return "lifecycle";
+	}
+	return "?";
+}
+
+/* "SAFE", or "SAFE/COLLAPSED" for a row with a control part. */
+static void verdict_text(char *buf, size_t size, const struct result *r)
+{
+	if (r->control == N_VERDICTS || r->verdict == VERDICT_SKIP ||
+	    (r->verdict == VERDICT_ERROR && r->control == VERDICT_ERROR))
+		format_into(buf, size, "%s", verdict_name(r->verdict));
+	else
+		format_into(buf, size, "%s/%s", verdict_name(r->verdict),
+			    verdict_name(r->control));
 }
 
 static size_t n_results(const struct report *report)
@@ -44,22 +60,42 @@ static size_t footnote_number(struct footnotes *notes, const char *text)
 	return notes->count;
 }
 
+static bool verdict_ok(enum verdict verdict)
+{
+	switch (verdict) {
+	case VERDICT_SAFE:
+	case VERDICT_COLLAPSED:
+	case VERDICT_SKIP:
+	case N_VERDICTS:	/* no such part */
+		return true;
+	case VERDICT_VULNERABLE:
+	case VERDICT_REFUSED:
+	case VERDICT_ERROR:
+		break;
+	}
+	return false;
+}
+
 static void cell_text(char *buf, size_t size, const struct result *r, struct footnotes *notes)
 {
-	if (r->verdict == VERDICT_SKIP || r->verdict == VERDICT_ERROR) {
-		format_into(buf, size, "%s [%zu]", verdict_name(r->verdict),
-			    footnote_number(notes, r->detail));
+	char verdict[32];
+
+	verdict_text(verdict, sizeof(verdict), r);
+	/* A multi-step row that went wrong: its detail says which step. */
+	if (r->verdict == VERDICT_SKIP || r->verdict == VERDICT_ERROR ||
+	    (r->n_steps && !(verdict_ok(r->verdict) && verdict_ok(r->control)))) {
+		format_into(buf, size, "%s [%zu]", verdict, footnote_number(notes, r->detail));
 	} else if (r->info[0]) {
-		format_into(buf, size, "%s (%s)", verdict_name(r->verdict), r->info);
+		format_into(buf, size, "%s (%s)", verdict, r->info);
 	} else {
-		format_into(buf, size, "%s", verdict_name(r->verdict));
+		format_into(buf, size, "%s", verdict);
 	}
 }
 
 void report_table(FILE *out, const struct report *report)
 {
 	struct footnotes notes = { .count = 0 };
-	const int name_width = 17, kind_width = 8, cell_width = 24;
+	const int name_width = 17, kind_width = 9, cell_width = 30;
 
 	fprintf(out, "collapse-check: kernel %s, timeout %g s\n\n", report->kernel,
 		report->timeout_ms / 1000.0);
@@ -95,18 +131,8 @@ void report_table(FILE *out, const struct report *report)
 
 static bool tap_ok(const struct result *r)
 {
-	switch (r->verdict) {
-	case VERDICT_SAFE:
-	case VERDICT_COLLAPSED:
-	case VERDICT_SKIP:
-		return true;
-	case VERDICT_VULNERABLE:
-	case VERDICT_REFUSED:
-	case VERDICT_ERROR:
-	case N_VERDICTS:
-		break;
-	}
-	return false;
+	return r->verdict != N_VERDICTS && verdict_ok(r->verdict) &&
+	       (r->verdict == VERDICT_SKIP || verdict_ok(r->control));
 }
 
 /* '#' would start a TAP directive, newlines would end the line. */
@@ -132,7 +158,10 @@ void report_tap(FILE *out, const struct report *report)
 		if (r->verdict == VERDICT_SKIP) {
 			fputs("SKIP ", out);
 		} else {
-			fputs(verdict_name(r->verdict), out);
+			char verdict[32];
+
+			verdict_text(verdict, sizeof(verdict), r);
+			fputs(verdict, out);
 			if (r->info[0]) {
 				fputs(" (", out);
 				put_tap_text(out, r->info);
@@ -146,7 +175,12 @@ void report_tap(FILE *out, const struct report *report)
 	fflush(out);
 }
 
-/* ---- JSON (schema version "1", consumed by other tools: keep it stable) ---- */
+/*
+ * ---- JSON (schema version "1", consumed by other tools: keep it stable) ----
+ * Every row has the same fields as ever; multi-step rows add "control" (the
+ * control part of a lifecycle row, else null) and "steps" (one object per
+ * check). "kind" may be "lifecycle", whose "verdict" is the safety part.
+ */
 
 static void put_json_string(FILE *out, const char *text)
 {
@@ -165,6 +199,22 @@ static void put_json_string(FILE *out, const char *text)
 static const char *json_tristate(enum tristate value)
 {
 	return value == TRI_NULL ? "null" : value == TRI_TRUE ? "true" : "false";
+}
+
+static void put_json_step(FILE *out, const struct step_result *s, unsigned index)
+{
+	fputs(index ? ",\n    {\"step\":" : "\n    {\"step\":", out);
+	put_json_string(out, s->label);
+	fprintf(out, ",\"check\":\"%s\",\"extent\":%u,\"verdict\":\"%s\",\"madv_errno\":",
+		kind_name(s->kind), s->extent, verdict_name(s->verdict));
+	if (s->madv_errno[0])
+		put_json_string(out, s->madv_errno);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"hole_kept\":%s,\"event\":%s,\"detail\":", json_tristate(s->hole_kept),
+		json_tristate(s->event));
+	put_json_string(out, s->detail);
+	fputc('}', out);
 }
 
 void report_json(FILE *out, const struct report *report)
@@ -191,6 +241,17 @@ void report_json(FILE *out, const struct report *report)
 		fprintf(out, ",\"hole_kept\":%s,\"event\":%s,\"detail\":",
 			json_tristate(r->hole_kept), json_tristate(r->event));
 		put_json_string(out, r->detail);
+		if (r->n_steps || r->control != N_VERDICTS) {
+			fputs(",\"control\":", out);
+			if (r->control == N_VERDICTS)
+				fputs("null", out);
+			else
+				fprintf(out, "\"%s\"", verdict_name(r->control));
+			fputs(",\"steps\":[", out);
+			for (unsigned s = 0; s < r->n_steps; s++)
+				put_json_step(out, &r->steps[s], s);
+			fputc(']', out);
+		}
 		fputc('}', out);
 	}
 	fprintf(out, "\n],\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,\"collapsed\":%zu,"

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "scenarios.h"
 #include "remote_armer.h"
+#include "steps.h"
 #include "uffd.h"
 #include "util.h"
 
@@ -9,39 +10,245 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define MISSING UFFDIO_REGISTER_MODE_MISSING
+#define WP      UFFDIO_REGISTER_MODE_WP
+#define MINOR   UFFDIO_REGISTER_MODE_MINOR
+
+#define ARM(slot, mode)         { STEP_ARM, slot, 0, mode, NULL }
+#define REGISTER(slot, mode)    { STEP_REGISTER, slot, 0, mode, NULL }
+#define UNREGISTER(slot)        { STEP_UNREGISTER, slot, 0, 0, NULL }
+#define SPLIT(extents)          { STEP_SPLIT, SLOT_A, extents, 0, NULL }
+#define MERGE()                 { STEP_MERGE, SLOT_A, 0, 0, NULL }
+#define MREMAP()                { STEP_MREMAP, SLOT_A, 0, 0, NULL }
+#define FORK()                  { STEP_FORK, SLOT_A, 0, 0, NULL }
+#define CHILD_EXIT()            { STEP_CHILD_EXIT, SLOT_CHILD, 0, 0, NULL }
+#define MUNMAP(slot)            { STEP_MUNMAP, slot, 0, 0, NULL }
+#define REMOTE_ARM()            { STEP_REMOTE_ARM, SLOT_REMOTE, 0, MISSING, NULL }
+#define REMOTE_EXIT()           { STEP_REMOTE_EXIT, SLOT_REMOTE, 0, 0, NULL }
+#define SAFE(slot, e, label)    { STEP_SAFE, slot, e, 0, label }
+#define CONTROL(e, label)       { STEP_CONTROL, SLOT_A, e, 0, label }
+#define PROBE(e, label)         { STEP_PROBE, SLOT_A, e, 0, label }
+#define END                     { STEP_END, SLOT_A, 0, 0, NULL }
+
+/*
+ * The lifecycle rows (docs/lifecycle.md). Extent e of the file is used by
+ * one check only; the armed mappings map the whole file.
+ */
+static const struct step split_merge[] = {
+	ARM(SLOT_A, MISSING),
+	SPLIT(2),
+	SAFE(SLOT_A, 0, "split, read-only part"),
+	SAFE(SLOT_A, 2, "split, read-write part"),
+	MERGE(),
+	SAFE(SLOT_A, 1, "merged, was read-only"),
+	SAFE(SLOT_A, 3, "merged, was read-write"),
+	UNREGISTER(SLOT_A),
+	CONTROL(4, "unregistered"),
+	END
+};
+
+static const struct step mremap_event[] = {
+	ARM(SLOT_A, MISSING),
+	SAFE(SLOT_A, 0, "before the move"),
+	MREMAP(),
+	SAFE(SLOT_A, 1, "moved, still armed"),
+	UNREGISTER(SLOT_A),
+	CONTROL(2, "unregistered"),
+	END
+};
+
+static const struct step mremap_noevent[] = {
+	ARM(SLOT_A, MISSING),
+	SAFE(SLOT_A, 0, "before the move"),
+	MREMAP(),
+	CONTROL(1, "moved, uffd dropped"),
+	REGISTER(SLOT_A, MISSING),
+	SAFE(SLOT_A, 2, "moved mapping re-armed"),
+	UNREGISTER(SLOT_A),
+	CONTROL(3, "unregistered"),
+	END
+};
+
+static const struct step fork_noevent[] = {
+	ARM(SLOT_A, MISSING),
+	FORK(),
+	SAFE(SLOT_A, 0, "forked, parent's"),
+	CHILD_EXIT(),
+	SAFE(SLOT_A, 1, "child exited, parent's"),
+	FORK(),
+	UNREGISTER(SLOT_A),
+	CONTROL(2, "parent unregistered, child lives"),
+	CHILD_EXIT(),
+	CONTROL(3, "child exited"),
+	END
+};
+
+static const struct step fork_event_unreg[] = {
+	ARM(SLOT_A, MISSING),
+	FORK(),
+	SAFE(SLOT_A, 0, "forked, parent's"),
+	SAFE(SLOT_CHILD, 1, "forked, child's"),
+	UNREGISTER(SLOT_A),
+	SAFE(SLOT_CHILD, 2, "parent unregistered, child's"),
+	UNREGISTER(SLOT_CHILD),
+	CONTROL(3, "both unregistered"),
+	CHILD_EXIT(),
+	CONTROL(4, "child exited"),
+	END
+};
+
+static const struct step fork_event_exit[] = {
+	ARM(SLOT_A, MISSING),
+	FORK(),
+	SAFE(SLOT_CHILD, 0, "forked, child's"),
+	CHILD_EXIT(),
+	SAFE(SLOT_A, 1, "armed child exited, parent's"),
+	UNREGISTER(SLOT_A),
+	CONTROL(2, "parent unregistered"),
+	END
+};
+
+static const struct step munmap_one[] = {
+	ARM(SLOT_A, MISSING),
+	ARM(SLOT_B, MISSING),
+	SAFE(SLOT_A, 0, "two armed"),
+	MUNMAP(SLOT_A),
+	SAFE(SLOT_B, 1, "one unmapped, other's"),
+	UNREGISTER(SLOT_B),
+	CONTROL(2, "other unregistered"),
+	END
+};
+
+static const struct step child_exit[] = {
+	REMOTE_ARM(),
+	SAFE(SLOT_REMOTE, 0, "child armed"),
+	REMOTE_EXIT(),
+	CONTROL(1, "armed child exited"),
+	END
+};
+
+static const struct step wp_switch[] = {
+	ARM(SLOT_A, MISSING | WP),
+	SAFE(SLOT_A, 0, "MISSING|WP"),
+	UNREGISTER(SLOT_A),
+	REGISTER(SLOT_A, WP),
+	CONTROL(1, "WP only"),
+	REGISTER(SLOT_A, MISSING | WP),
+	SAFE(SLOT_A, 2, "MISSING added back"),
+	UNREGISTER(SLOT_A),
+	CONTROL(3, "unregistered"),
+	END
+};
+
+static const struct step minor_only[] = {
+	ARM(SLOT_A, MINOR),
+	CONTROL(0, "MINOR only"),
+	END
+};
+
+static const struct step wp_only[] = {
+	ARM(SLOT_A, WP),
+	CONTROL(0, "WP only"),
+	END
+};
+
+static const struct step tmpfs_other_vma[] = {
+	PROBE(0, "nothing armed"),
+	ARM(SLOT_A, MISSING),
+	SAFE(SLOT_A, 1, "armed, via the other"),
+	END
+};
+
+#define STEPS(n, file_kind, uffd_features, script) \
+	n, 0, 0, FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING, \
+	file_kind, uffd_features, script
+
 /*
  * Every memfd is filled with FILL_EVEN_PAGES (odd pages stay holes) unless
  * the row says otherwise; the touch test reads page TOUCHED_HOLE_PAGE of the
- * armed extent.
+ * armed extent (of each checked extent in multi-step rows).
  */
 const struct scenario scenarios[] = {
 	{ "other-vma", KIND_SAFETY,
 	  "memfd mapped twice, one mapping armed MISSING, collapse via the other",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ "same-vma", KIND_SAFETY,
 	  "collapse through the armed mapping itself",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_ARMED_MAPPING },
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_ARMED_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ "other-process", KIND_SAFETY,
 	  "armed in a child process (own mm), the parent collapses via its mapping",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_IN_CHILD, UFFD_KEPT, VIA_OTHER_MAPPING },
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_IN_CHILD, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ "below-armed", KIND_CONTROL,
 	  "3-extent file, extent 1 armed, collapse extent 0 via another mapping",
-	  3, 1, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	  3, 1, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ "above-armed", KIND_CONTROL,
 	  "3-extent file, extent 1 armed, collapse extent 2 via another mapping",
-	  3, 1, 2, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	  3, 1, 2, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ "populated-armed", KIND_CONTROL,
 	  "fully populated extent (no hole) armed, collapse via the other mapping",
-	  1, 0, 0, FILL_ALL_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	  1, 0, 0, FILL_ALL_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ "after-unregister", KIND_CONTROL,
 	  "armed then UFFDIO_UNREGISTER before the collapse",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_UNREGISTERED, VIA_OTHER_MAPPING },
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_UNREGISTERED, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ "after-close", KIND_CONTROL,
 	  "armed then the userfaultfd closed before the collapse",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_CLOSED, VIA_OTHER_MAPPING },
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_CLOSED, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
 	{ NO_UFFD_SCENARIO, KIND_CONTROL,
 	  "no userfaultfd at all: the path collapses a holey extent",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING },
+	  1, 0, 0, FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  FILE_MEMFD, 0, NULL },
+	{ "split-merge", KIND_LIFECYCLE,
+	  "armed VMA split by mprotect, merged back, unregistered: safe in both parts "
+	  "and after the merge, collapses after",
+	  STEPS(5, FILE_MEMFD, 0, split_merge) },
+	{ "mremap-event", KIND_LIFECYCLE,
+	  "armed VMA moved by mremap with EVENT_REMAP: still armed at the new address, "
+	  "collapses after unregister",
+	  STEPS(3, FILE_MEMFD, UFFD_FEATURE_EVENT_REMAP, mremap_event) },
+	{ "mremap-noevent", KIND_LIFECYCLE,
+	  "armed VMA moved by mremap without EVENT_REMAP: the move drops the uffd, "
+	  "collapses; re-armed: safe again",
+	  STEPS(4, FILE_MEMFD, 0, mremap_noevent) },
+	{ "fork-noevent", KIND_LIFECYCLE,
+	  "fork without EVENT_FORK (child not armed): parent safe, child exit; "
+	  "parent unregistered: collapses",
+	  STEPS(4, FILE_MEMFD, 0, fork_noevent) },
+	{ "fork-event-unreg", KIND_LIFECYCLE,
+	  "fork with EVENT_FORK (child armed): both safe; parent unregisters: child "
+	  "safe; child unregistered: collapses",
+	  STEPS(5, FILE_MEMFD, UFFD_FEATURE_EVENT_FORK, fork_event_unreg) },
+	{ "fork-event-exit", KIND_LIFECYCLE,
+	  "fork with EVENT_FORK: armed child exits, parent still safe; parent "
+	  "unregisters: collapses",
+	  STEPS(3, FILE_MEMFD, UFFD_FEATURE_EVENT_FORK, fork_event_exit) },
+	{ "munmap-one", KIND_LIFECYCLE,
+	  "two armed VMAs of one memfd, one unmapped: still safe; the other "
+	  "unregistered: collapses",
+	  STEPS(3, FILE_MEMFD, 0, munmap_one) },
+	{ "child-exit", KIND_LIFECYCLE,
+	  "armed in a child process (own uffd): safe; the child exits: collapses",
+	  STEPS(2, FILE_MEMFD, 0, child_exit) },
+	{ "wp-switch", KIND_LIFECYCLE,
+	  "MISSING|WP safe; re-registered WP only: collapses; MISSING|WP again: safe; "
+	  "unregistered: collapses",
+	  STEPS(4, FILE_MEMFD, UFFD_FEATURE_WP_HUGETLBFS_SHMEM, wp_switch) },
+	{ "minor-only", KIND_CONTROL,
+	  "registered MINOR only (MINOR_SHMEM): does not block collapse",
+	  STEPS(1, FILE_MEMFD, UFFD_FEATURE_MINOR_SHMEM, minor_only) },
+	{ "wp-only", KIND_CONTROL,
+	  "registered WP only (WP_HUGETLBFS_SHMEM): does not block collapse",
+	  STEPS(1, FILE_MEMFD, UFFD_FEATURE_WP_HUGETLBFS_SHMEM, wp_only) },
+	{ "tmpfs-other-vma", KIND_SAFETY,
+	  "other-vma on a file of a private tmpfs mount (huge=advise) instead of a memfd",
+	  STEPS(2, FILE_TMPFS, 0, tmpfs_other_vma) },
 };
 const size_t n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
 
@@ -187,7 +394,7 @@ static void teardown(struct run *run)
 		close(run->memfd);
 }
 
-static void describe_touch(char *buf, size_t size, const struct touch_result *t)
+void describe_touch(char *buf, size_t size, const struct touch_result *t)
 {
 	if (t->event)
 		append_to(buf, size, "; fault event at +0x%lx %s", t->fault_offset,
@@ -202,6 +409,16 @@ static void describe_touch(char *buf, size_t size, const struct touch_result *t)
 		append_to(buf, size, ", toucher still blocked");
 	else
 		append_to(buf, size, ", toucher read %s", touched_content_name(t->content));
+}
+
+enum verdict safety_verdict(bool hole_kept, const struct touch_result *t)
+{
+	/* Only a read that completed while the uffd was still open proves no event. */
+	if (!hole_kept || (t->toucher_done && !t->timed_out && !t->event))
+		return VERDICT_VULNERABLE;
+	if (t->event && t->served && t->content == READ_SERVED)
+		return VERDICT_SAFE;
+	return VERDICT_ERROR;
 }
 
 static void judge_safety(struct run *run, struct collapse_job *job, struct result *res)
@@ -240,13 +457,7 @@ static void judge_safety(struct run *run, struct collapse_job *job, struct resul
 	res->event = touch.event ? TRI_TRUE : TRI_FALSE;
 	describe_touch(res->detail, sizeof(res->detail), &touch);
 
-	/* Only a read that completed while the uffd was still open proves no event. */
-	if (!hole_kept || (touch.toucher_done && !touch.timed_out && !touch.event))
-		res->verdict = VERDICT_VULNERABLE;
-	else if (touch.event && touch.served && touch.content == READ_SERVED)
-		res->verdict = VERDICT_SAFE;
-	else
-		res->verdict = VERDICT_ERROR;
+	res->verdict = safety_verdict(hole_kept, &touch);
 	if (!job->madv_called)
 		format_into(res->info, sizeof(res->info), "%s, %s",
 			    hole_kept ? (touch.event ? "kept" : "no event") : "filled", job->info);
@@ -283,10 +494,15 @@ void scenario_run(const struct scenario *sc, const struct collapse_path *path,
 	struct collapse_job job = { .memfd = -1 };
 	int armed;
 
+	if (sc->steps) {
+		steps_run(sc, path, timeout_ms, res);
+		return;
+	}
 	memset(res, 0, sizeof(*res));
 	res->scenario = sc->name;
 	res->kind = sc->kind;
 	res->path = path->name;
+	res->control = N_VERDICTS;
 	res->hole_kept = res->event = TRI_NULL;
 	note("%s/%s: start", sc->name, path->name);
 

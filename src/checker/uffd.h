@@ -1,9 +1,16 @@
-/* userfaultfd: opening it on any kernel, MISSING registration, touch test. */
+/*
+ * userfaultfd: opening it on any kernel (with optional features), the
+ * registration modes, the touch test (faulter in a thread here or in another
+ * process, served here) and waiting for a non-fault event (fork, remap).
+ */
 #ifndef COLLAPSE_CHECK_UFFD_H
 #define COLLAPSE_CHECK_UFFD_H
 
+#include <linux/userfaultfd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
 
 enum touched_content {
 	READ_NOTHING,	/* the toucher never finished */
@@ -27,7 +34,20 @@ struct touch_result {
 };
 
 int uffd_open(char *why, size_t why_size);
+/*
+ * A userfaultfd with UFFDIO_API features `features`. -1 with why set when
+ * there is no userfaultfd or it broke; -2 when it lacks a requested feature
+ * (the caller SKIPs).
+ */
+int uffd_open_features(uint64_t features, char *why, size_t why_size);
+/* "EVENT_FORK|EVENT_REMAP", for reasons and details. */
+const char *uffd_feature_names(uint64_t features);
+
 int uffd_register_missing(int uffd, void *addr, size_t len, char *why, size_t why_size);
+/* UFFDIO_REGISTER_MODE_* bits; MISSING also requires UFFDIO_COPY. */
+int uffd_register_mode(int uffd, void *addr, size_t len, uint64_t mode, char *why,
+		       size_t why_size);
+const char *uffd_mode_name(uint64_t mode);
 int uffd_unregister(int uffd, void *addr, size_t len, char *why, size_t why_size);
 
 /*
@@ -37,6 +57,38 @@ int uffd_unregister(int uffd, void *addr, size_t len, char *why, size_t why_size
  */
 void touch_hole(int *uffd, void *page, long timeout_ms, struct touch_result *result);
 
+/*
+ * The same test when another process reads the page: `start_touch` asks it
+ * to (returns false when it cannot), and the process answers one
+ * enum touched_content on `reply_fd` once the read returned. Faults are
+ * served here on *uffd (a uffd of that process's mm, e.g. from
+ * UFFD_EVENT_FORK); timeout handling as for touch_hole.
+ */
+void touch_hole_remote(int *uffd, void *page, bool (*start_touch)(void *arg), void *arg,
+		       int reply_fd, long timeout_ms, struct touch_result *result);
+
+enum touched_content classify_page(const unsigned char *copy);
 const char *touched_content_name(enum touched_content content);
+
+/*
+ * A thread that reads the next non-fault event of type `event` from a uffd,
+ * for syscalls that block until the monitor has read it (fork with
+ * UFFD_FEATURE_EVENT_FORK, mremap with UFFD_FEATURE_EVENT_REMAP). Start it
+ * before the syscall, finish it after.
+ */
+struct uffd_event_waiter {
+	pthread_t thread;
+	int uffd;
+	uint8_t event;
+	long timeout_ms;
+	bool got;
+	int error;		/* errno of a failed poll/read, or ETIMEDOUT */
+	struct uffd_msg msg;
+};
+
+int uffd_event_wait_start(struct uffd_event_waiter *waiter, int uffd, uint8_t event,
+			  long timeout_ms);
+/* Joins the thread; true when the event was read (in waiter->msg). */
+bool uffd_event_wait_finish(struct uffd_event_waiter *waiter);
 
 #endif

@@ -16,6 +16,10 @@ const char *errno_name(int err);
 long long now_ms(void);
 void sleep_ms(long ms);
 
+/* Read exactly len bytes before the deadline (now_ms() clock). */
+bool read_full(int fd, void *buf, size_t len, long long deadline);
+bool write_full(int fd, const void *buf, size_t len);
+
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void format_into(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
