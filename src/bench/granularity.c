@@ -123,6 +123,12 @@ void granularity_run(enum gran_path path, double khugepaged_timeout_s,
 	uffd = uffd_new();
 	if (uffd < 0 || uffd_register_missing(uffd, armed, EXTENT_SIZE))
 		goto out;
+	/* Page tables for the whole mapping, as in rows_collapse.c. */
+	for (int e = 0; e < GRAN_EXTENTS; e++)
+		if (whole[e * EXTENT_SIZE] != SHM_FILL_BYTE) {
+			fail("page 0 of extent %d does not hold what was written", e);
+			goto out;
+		}
 
 	if (path == GRAN_MADV_COLLAPSE) {
 		/* One call over the whole file, as a user would: it tries every extent. */

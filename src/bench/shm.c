@@ -10,8 +10,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define FILL_BYTE 0x5a
-
 int shm_create(const char *name, size_t size)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC);
@@ -60,7 +58,7 @@ int shm_fill(int fd, off_t off, size_t len, enum fill fill)
 		page = malloc(page_size);
 		if (!page)
 			return fail("out of memory");
-		memset(page, FILL_BYTE, page_size);
+		memset(page, SHM_FILL_BYTE, page_size);
 	}
 	for (size_t pos = 0; pos < len; pos += step)
 		if (pwrite(fd, page, page_size, off + (off_t)pos) != (ssize_t)page_size)

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* What shm_fill() writes into every page it populates. */
+#define SHM_FILL_BYTE 0x5a
+
 enum fill {
 	FILL_EVEN,	/* even pages written, odd pages left as holes */
 	FILL_ALL,	/* every page written */
