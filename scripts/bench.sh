@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The benchmark: sudo bash scripts/bench.sh [--with-6.12]
+#
+# Builds 6.1 without and with the series (variants bench-vanilla and
+# bench-patched: the same source and config, base.config without DEBUG_VM),
+# boots each under QEMU with -icount shift=0,sleep=off, so that guest time
+# counts executed instructions (1 ns each) and idle time is skipped: the
+# figures repeat from run to run and do not depend on the host's load.
+# collapse-bench runs in each guest; this prints one table: a row per timed
+# path with vanilla's and patched's ns/op, the ratio patched/vanilla, the
+# target and whether it is met; then the granularity of the refusal for
+# both collapse paths on both kernels. --with-6.12 adds the granularity on
+# upstream-6.12 and upstream-6.12-fixed (builds them if needed).
+#
+# Writes build/results/bench.json (and keeps every guest's output under
+# build/bench/). Exits 1 if a guest gave no report or its kernel reported
+# trouble; a missed target does not change the exit code.
+#
+# Environment: BENCH_ARGS (extra collapse-bench arguments, e.g.
+# "--row-seconds 0.2"), BENCH_VARIANTS (default "bench-vanilla
+# bench-patched": the baseline, then the candidate), QEMU_SMP (default 2),
+# BOOT_TIMEOUT (default 3600).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$CG_ROOT/scripts/variants.sh"
+
+with_612=0
+case ${1:-} in
+"") ;;
+--with-6.12) with_612=1 ;;
+*) die "usage: $0 [--with-6.12]" 2 ;;
+esac
+need_root
+
+read -r -a pair <<<"${BENCH_VARIANTS:-bench-vanilla bench-patched}"
+((${#pair[@]} == 2)) || die "BENCH_VARIANTS needs two variants, the baseline first" 2
+for v in "${pair[@]}"; do
+	variant_known "$v" || die "unknown variant '$v'" 2
+done
+extra=()
+((with_612)) && extra=(upstream-6.12 upstream-6.12-fixed)
+icount="0,sleep=off"
+B=$CG_BUILD/bench
+R=$CG_BUILD/results
+mkdir -p "$B" "$R"
+start=$(now)
+
+# quiet NAME COMMAND...: a set-up step with its output in $B/NAME.log.
+quiet() {
+	local name=$1 t0
+	shift
+	t0=$(now)
+	"$@" >"$B/$name.log" 2>&1 || {
+		tail -n 30 "$B/$name.log" >&2
+		die "$name failed (log: $B/$name.log)"
+	}
+	log "$name ($(($(now) - t0)) s)"
+}
+
+quiet setup "$CG_ROOT/scripts/setup.sh"
+quiet make-static make -C "$CG_ROOT" -j"$(nproc)" STATIC=1
+for v in "${pair[@]}" "${extra[@]}"; do
+	quiet "kernel-$v" "$CG_ROOT/scripts/kernel-build.sh" "$v"
+done
+quiet initramfs "$CG_ROOT/scripts/initramfs.sh"
+
+# run_guest VARIANT ARGS...: collapse-bench in a guest; its report lands in
+# $B/VARIANT.json. Returns boot.sh's code, or 6 when no valid report came.
+run_guest() {
+	local v=$1 out=$B/$1 rc=0 t0
+	shift
+	t0=$(now)
+	mkdir -p "$out"
+	rm -f "$B/$v.json"
+	{
+		echo "# Guest job written by scripts/bench.sh"
+		echo "echo \"bench: $v: kernel \$(uname -r)\""
+		printf 'exec collapse-bench'
+		printf ' %q' "$@" --json-out /dev/ttyS1
+		echo
+	} >"$out/job.sh"
+	QEMU_ICOUNT=$icount BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} \
+		"$CG_ROOT/scripts/boot.sh" "$v" "$out" "$out/job.sh" || rc=$?
+	if jq -e '.tool == "collapse-bench"' "$out/channel.out" >/dev/null 2>&1; then
+		jq . "$out/channel.out" >"$B/$v.json"
+	elif ((rc == 0)); then
+		log "$v: no valid collapse-bench JSON on the channel ($out/channel.out)"
+		rc=6
+	fi
+	log "$v: guest ran $(($(now) - t0)) s (console: $out/console.log)"
+	return "$rc"
+}
+
+failed=0
+read -r -a bench_args <<<"${BENCH_ARGS:-}"
+for v in "${pair[@]}"; do
+	run_guest "$v" "${bench_args[@]}" || failed=1
+done
+for v in "${extra[@]}"; do
+	run_guest "$v" --granularity-only || failed=1
+done
+
+base=${pair[0]} cand=${pair[1]}
+# The combined report: rows joined by name, granularity of every kernel.
+{
+	for v in "${pair[@]}" "${extra[@]}"; do
+		jq -c --arg id "$v" --arg lbl "${VARIANT_LABEL[$v]}" \
+			'{id: $id, "label": $lbl, report: .}' "$B/$v.json" 2>/dev/null ||
+			jq -nc --arg id "$v" --arg lbl "${VARIANT_LABEL[$v]}" \
+				'{id: $id, "label": $lbl, report: null}'
+	done
+} | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	--arg base "$base" --arg cand "$cand" --arg icount "shift=$icount" \
+	--arg smp "${QEMU_SMP:-2}" --arg args "${BENCH_ARGS:-}" '
+	(map({key: .id, value: .}) | from_entries) as $k
+	| def rowsof($id): ($k[$id].report.rows // []);
+	{generated: $generated,
+	 command: "sudo bash scripts/bench.sh",
+	 qemu: {icount: $icount, smp: ($smp | tonumber)}, bench_args: $args,
+	 baseline: $base, candidate: $cand,
+	 kernels: [.[] | {id, "label": .label, kernel: .report.kernel, total_s: .report.total_s}],
+	 rows: [rowsof($base)[] as $b
+		| (rowsof($cand) | map(select(.name == $b.name)) | .[0]) as $c
+		| {name: $b.name, what: $b.what, class: $b.class, target: $b.target,
+		   baseline_ns: (if $b.ok then $b.ns_per_op else null end),
+		   candidate_ns: (if $c.ok then $c.ns_per_op else null end),
+		   baseline_spread: (if $b.ok then ($b.max_ns - $b.min_ns) / $b.ns_per_op else null end),
+		   candidate_spread: (if $c.ok then ($c.max_ns - $c.min_ns) / $c.ns_per_op else null end)}
+		| .ratio = (if .baseline_ns and .candidate_ns then .candidate_ns / .baseline_ns else null end)
+		| .met = (if .ratio then .ratio <= .target else null end)],
+	 granularity: [.[] as $col | ($col.report.granularity // [])[]
+		| {kernel: $col.label, id: $col.id} + .],
+	 reports: (map({key: .id, value: .report}) | from_entries)}' >"$B/bench.json"
+cp "$B/bench.json" "$R/bench.json"
+
+echo
+"$CG_ROOT/scripts/bench-table.sh" "$B/bench.json" | tee "$B/table.txt"
+
+log "wrote $R/bench.json and $B/table.txt in $(($(now) - start)) s"
+exit "$failed"
