@@ -2,8 +2,9 @@
 # The main job: sudo bash scripts/main.sh
 #
 # Sets everything up, runs collapse-check on the host kernel and, in QEMU, on
-# every kernel variant of the column list that can be built (patched only
-# once kernel/6.1/patches/ has a series), and prints one table: a row per
+# every kernel variant of the column list that can be built (6.1 vanilla and
+# patched, 6.12 as upstream ships it and with our boundary fix; a patched
+# one only once its series has patches), and prints one table: a row per
 # scenario and collapse path, a column per kernel. Also writes
 # build/results/summary.json (every report, plus the table as data) and
 # build/results/table.txt. Exits 1 if a column gave no report or its guest
@@ -13,7 +14,9 @@ set -euo pipefail
 . "$CG_ROOT/scripts/variants.sh"
 
 # Columns of the table, in order: "host" or a variant of scripts/variants.sh.
-TABLE_COLUMNS=(host vanilla patched)
+# upstream-6.12 is Debian's 6.12 with upstream's own guard, and
+# upstream-6.12-fixed the same with kernel/6.12/patches (its boundary fix).
+TABLE_COLUMNS=(host vanilla patched upstream-6.12 upstream-6.12-fixed)
 
 need_root
 R=$CG_BUILD/results
