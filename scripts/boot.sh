@@ -71,9 +71,8 @@ if [[ -n $problems ]]; then
 	report "KERNEL TROUBLE: the console log has these reports" 4
 fi
 if [[ -z $sentinel ]]; then
-	tail -n 20 "$outdir/console.log" | sed 's/^/  | /' >&2
-	[[ $qrc -eq 0 ]] || sed 's/^/  qemu: /' "$outdir/qemu.log" >&2
-	report "JOB DID NOT FINISH: no 'JOB-DONE' sentinel (qemu exit $qrc)" 5
+	problems=$(tail -n 20 "$outdir/console.log"; sed 's/^/qemu: /' "$outdir/qemu.log")
+	report "JOB DID NOT FINISH: no 'JOB-DONE' sentinel (qemu exit $qrc); the end of the console" 5
 fi
 echo "${sentinel#JOB-DONE rc=}" >"$outdir/job.rc"
 log "$variant: job finished with rc=$(<"$outdir/job.rc") in ${elapsed}s"

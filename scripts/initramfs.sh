@@ -13,13 +13,16 @@ busybox=/bin/busybox
 init=$CG_ROOT/scripts/guest/init
 out=$CG_BUILD/initramfs
 image=$out/base.cpio.gz
+mkdir -p "$out"
+exec 9>"$out/.lock"
+flock 9
 
 mapfile -t programs < <(find "$CG_BUILD/bin-static" -maxdepth 1 -type f \
 	-perm -u+x 2>/dev/null | sort)
 ((${#programs[@]})) || log "warning: no programs in build/bin-static (run: make STATIC=1)"
 
 stamp=$(
-	for f in "$busybox" "$init" "$0" "${programs[@]}"; do
+	for f in "$busybox" "$init" "$CG_ROOT/scripts/initramfs.sh" "${programs[@]}"; do
 		printf '== %s\n' "$f"
 		cat "$f"
 	done | sha256sum | cut -d' ' -f1

@@ -8,7 +8,7 @@
 # checks that every fragment line made it into the final .config, and builds
 # bzImage. Results: build/kernels/VARIANT/{bzImage,config,inputs.sha256,
 # source-version,build.log}. Nothing is rebuilt while the inputs' stamp
-# (source version, series, fragments, these scripts) is unchanged.
+# (source version, series, fragments, this script) is unchanged.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$CG_ROOT/scripts/variants.sh"
@@ -30,11 +30,18 @@ fi
 tree=$CG_BUILD/src/$variant
 out=$CG_BUILD/kernels/$variant
 
-# The stamp covers every input that changes the image.
+# One build of a variant at a time (a second caller waits, then finds it
+# up to date).
+mkdir -p "$CG_BUILD/kernels"
+exec 9>"$CG_BUILD/kernels/.$variant.lock"
+flock 9
+
+# The stamp covers every input that changes the image (and nothing else of
+# scripts/variants.sh, so that adding a variant rebuilds no other).
 stamp=$(
-	printf 'source %s %s\n' "$pkg" "$srcver"
-	for f in "${patches[@]}" "${fragments[@]}" "$0" \
-		"$CG_ROOT/scripts/lib.sh" "$CG_ROOT/scripts/variants.sh"; do
+	printf 'source %s %s\nseries %s\nconfigs %s\n' "$pkg" "$srcver" \
+		"${VARIANT_SERIES[$variant]}" "${VARIANT_CONFIGS[$variant]}"
+	for f in "${patches[@]}" "${fragments[@]}" "$CG_ROOT/scripts/kernel-build.sh"; do
 		printf '== %s\n' "${f#"$CG_ROOT"/}"
 		cat "$f"
 	done | sha256sum | cut -d' ' -f1
