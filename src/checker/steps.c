@@ -496,7 +496,7 @@ void steps_run(const struct scenario *sc, const struct collapse_path *path, long
 		.remote = { .pid = -1, .command_fd = -1, .reply_fd = -1 },
 	};
 	bool aborted = false, skipped = false;
-	int status;
+	int status, told_failure = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->scenario = sc->name;
@@ -555,7 +555,8 @@ void steps_run(const struct scenario *sc, const struct collapse_path *path, long
 		append_to(res->detail, sizeof(res->detail), "; e%u %s: %s%s%s", st->extent,
 			  st->label, verdict_name(sr->verdict), sr->madv_errno[0] ? " " : "",
 			  sr->madv_errno);
-		if (!step_ok(sr))
+		/* The first failure is told in full; "steps" has every detail. */
+		if (!step_ok(sr) && !told_failure++)
 			append_to(res->detail, sizeof(res->detail), " [%s]", sr->detail);
 		if (st->op == STEP_PROBE && !step_ok(sr)) {
 			/* The path does not collapse this file at all: nothing to judge. */
