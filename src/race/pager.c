@@ -100,7 +100,13 @@ static long monitor_main(void *arg)
 		struct pollfd pfd = { .fd = m->uffd, .events = POLLIN };
 		struct uffd_msg msg;
 		ssize_t got;
-		int ready = poll(&pfd, 1, 20);
+		int ready;
+
+		if (atomic_load(&m->hold)) {
+			sleep_ms(5);
+			continue;
+		}
+		ready = poll(&pfd, 1, 20);
 
 		if (ready < 0 && errno != EINTR) {
 			atomic_store(&m->read_errno, errno);
@@ -125,11 +131,12 @@ static long monitor_main(void *arg)
 	return 0;
 }
 
-int monitor_start(struct monitor *m, int uffd, char *base)
+int monitor_start(struct monitor *m, int uffd, char *base, bool hold)
 {
 	m->uffd = uffd;
 	m->base = base;
 	atomic_init(&m->stop, false);
+	atomic_init(&m->hold, hold);
 	for (size_t i = 0; i < EXTENT_PAGES_MAX; i++)
 		atomic_init(&m->events[i], 0);
 	atomic_init(&m->total_events, 0);
@@ -137,6 +144,11 @@ int monitor_start(struct monitor *m, int uffd, char *base)
 	atomic_init(&m->copy_errno, 0);
 	atomic_init(&m->read_errno, 0);
 	return worker_start(&m->worker, "uffd monitor", monitor_main, m);
+}
+
+void monitor_unhold(struct monitor *m)
+{
+	atomic_store(&m->hold, false);
 }
 
 bool monitor_running(struct monitor *m)

@@ -27,6 +27,7 @@ struct monitor {
 	int uffd;
 	char *base;			/* the armed mapping */
 	atomic_bool stop;
+	atomic_bool hold;		/* leave events queued in the uffd for now */
 	atomic_int events[EXTENT_PAGES_MAX];	/* fault events per page */
 	atomic_int total_events;
 	atomic_int copy_eexist;		/* UFFDIO_COPY answered EEXIST */
@@ -35,7 +36,12 @@ struct monitor {
 	uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
 };
 
-int monitor_start(struct monitor *m, int uffd, char *base);
+/*
+ * A held monitor reads nothing: faults stay queued in the uffd (a slow
+ * pager), so that the extent can be checked before anything is served.
+ */
+int monitor_start(struct monitor *m, int uffd, char *base, bool hold);
+void monitor_unhold(struct monitor *m);
 bool monitor_running(struct monitor *m);
 /* Stops and joins the monitor: false if it had to be abandoned. */
 bool monitor_stop(struct monitor *m, long timeout_ms);

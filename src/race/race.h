@@ -95,8 +95,11 @@ void row_fact(struct race_ctx *ctx, const char *fmt, ...) __attribute__((format(
 
 /* Registers amap MISSING with the row's uffd; records a failure if it fails. */
 bool row_register(struct race_ctx *ctx, const char *when);
-/* Starts the monitor for the row's uffd if it is not running yet. */
-bool row_monitor(struct race_ctx *ctx);
+/*
+ * Starts the monitor for the row's uffd if it is not running yet; a held
+ * one serves nothing until the collapse returned and the extent was checked.
+ */
+bool row_monitor(struct race_ctx *ctx, bool hold);
 
 struct race_result {
 	const char *row;

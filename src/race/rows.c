@@ -50,7 +50,7 @@ static void fault_while_parked(struct race_ctx *ctx)
 {
 	int err;
 
-	if (!row_register(ctx, "while parked") || !row_monitor(ctx))
+	if (!row_register(ctx, "while parked") || !row_monitor(ctx, true))
 		return;
 	err = toucher_start(&ctx->window_toucher, ctx->amap, FAULT_PAGE);
 	if (err) {
@@ -82,7 +82,7 @@ static void copy_while_parked(struct race_ctx *ctx)
 	else
 		row_fact(ctx, "UFFDIO_COPY while parked: EEXIST");
 	/* The EEXIST is fine only if the faulting thread then gets its page. */
-	if (!row_monitor(ctx))
+	if (!row_monitor(ctx, true))
 		return;
 	err = toucher_start(&ctx->window_toucher, ctx->amap, COPY_PAGE);
 	if (err) {

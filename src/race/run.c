@@ -55,17 +55,20 @@ bool row_register(struct race_ctx *ctx, const char *when)
 	return true;
 }
 
-bool row_monitor(struct race_ctx *ctx)
+bool row_monitor(struct race_ctx *ctx, bool hold)
 {
 	int err;
 
-	if (monitor_running(&ctx->monitor))
+	if (monitor_running(&ctx->monitor)) {
+		if (!hold)
+			monitor_unhold(&ctx->monitor);
 		return true;
+	}
 	if (ctx->uffd < 0) {
 		row_fail(ctx, "no userfaultfd left to serve faults");
 		return false;
 	}
-	err = monitor_start(&ctx->monitor, ctx->uffd, ctx->amap);
+	err = monitor_start(&ctx->monitor, ctx->uffd, ctx->amap, hold);
 	if (err)
 		row_fail(ctx, "monitor thread: %s", errno_name(-err));
 	return !err;
@@ -144,7 +147,7 @@ static void touch_pages(struct race_ctx *ctx, bool refused)
 			row_fail(ctx, "the mapping is no longer armed: page %zu not touched", i);
 			return;
 		}
-		if (!row_monitor(ctx))
+		if (!row_monitor(ctx, false))
 			return;
 		err = toucher_start(&ctx->probe, ctx->amap, i);
 		if (err) {
@@ -267,6 +270,8 @@ static void judge_window_toucher(struct race_ctx *ctx, bool refused)
 {
 	if (!ctx->window_touch)
 		return;
+	/* The extent was checked: the pager may answer the queued fault now. */
+	monitor_unhold(&ctx->monitor);
 	if (!toucher_settle(ctx, &ctx->window_toucher))
 		return;
 	judge_touch(ctx, &ctx->window_toucher, refused);
