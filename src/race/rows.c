@@ -241,8 +241,12 @@ static void register_completes(struct race_ctx *ctx)
 		return;
 	}
 	ctx->armed = true;
-	row_fact(ctx, "UFFDIO_REGISTER completed %lld ms after release",
-		 ctx->action.ended_ms - ctx->release_ms);
+	if (ctx->action.ended_ms >= ctx->release_ms)
+		row_fact(ctx, "UFFDIO_REGISTER completed %lld ms after release",
+			 ctx->action.ended_ms - ctx->release_ms);
+	else
+		row_fail(ctx, "UFFDIO_REGISTER completed %lld ms before the release",
+			 ctx->release_ms - ctx->action.ended_ms);
 }
 
 const struct race_row race_rows[] = {

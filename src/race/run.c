@@ -113,6 +113,7 @@ static bool toucher_settle(struct race_ctx *ctx, struct toucher *t)
 /* Judges one read through the armed mapping, by the row's expectation. */
 static void judge_touch(struct race_ctx *ctx, const struct toucher *t, bool refused)
 {
+	const char *when = t == &ctx->window_toucher ? " (faulted while parked)" : "";
 	size_t i = t->index;
 	int events = atomic_load(&ctx->monitor.events[i]);
 	enum page_content content = t->content;
@@ -120,9 +121,9 @@ static void judge_touch(struct race_ctx *ctx, const struct toucher *t, bool refu
 	if (refused) {
 		/* A hole behind the armed mapping: the pager must be asked. */
 		if (events > 0 && content == PAGE_SERVED)
-			row_fact(ctx, "page %zu: event, read the pager's page", i);
+			row_fact(ctx, "page %zu%s: event, read the pager's page", i, when);
 		else
-			row_fail(ctx, "page %zu through the armed mapping: %s, read %s", i,
+			row_fail(ctx, "page %zu%s through the armed mapping: %s, read %s", i, when,
 				 events ? "event" : "no event", page_content_name(content));
 		return;
 	}
