@@ -45,6 +45,38 @@ static void register_now(struct race_ctx *ctx)
 	row_register(ctx, "while parked");
 }
 
+/*
+ * A racing action started while parked must block in the kernel (state D:
+ * on the locked huge page, or on i_mmap_rwsem) and still be blocked
+ * BLOCK_PROBE_MS after it started. False (and the row fails) otherwise.
+ */
+static bool stays_blocked(struct race_ctx *ctx, struct worker *w, const char *what)
+{
+	long long waited;
+	char state;
+
+	if (!worker_wait_blocked(w, ctx->timeout_ms, &state)) {
+		if (worker_done(w))
+			row_fail(ctx, "%s completed while the collapse was parked (%s)", what,
+				 w->result ? errno_name((int)-w->result) : "0");
+		else
+			row_fail(ctx, "%s not blocked in the kernel while parked (state %c after %ld ms)",
+				 what, state, ctx->timeout_ms);
+		return false;
+	}
+	waited = now_ms() - w->started_ms;
+	if (waited < BLOCK_PROBE_MS)
+		sleep_ms((long)(BLOCK_PROBE_MS - waited));
+	state = worker_state(w);
+	if (worker_done(w) || state != 'D') {
+		row_fail(ctx, "%s did not stay blocked while parked (%s after %d ms)", what,
+			 worker_done(w) ? "completed" : "woke up", BLOCK_PROBE_MS);
+		return false;
+	}
+	row_fact(ctx, "%s blocked (D) while parked, %lld ms", what, now_ms() - w->started_ms);
+	return true;
+}
+
 /* A fault through the armed mapping while the hole holds the locked page. */
 static void fault_while_parked(struct race_ctx *ctx)
 {
@@ -58,12 +90,8 @@ static void fault_while_parked(struct race_ctx *ctx)
 		return;
 	}
 	ctx->window_touch = true;
-	sleep_ms(BLOCK_PROBE_MS);
-	if (worker_done(&ctx->window_toucher.worker))
-		row_fail(ctx, "the fault on page %d completed while the collapse was parked (read %s)",
-			 FAULT_PAGE, page_content_name(ctx->window_toucher.content));
-	else
-		row_fact(ctx, "fault on page %d blocked while parked", FAULT_PAGE);
+	if (!stays_blocked(ctx, &ctx->window_toucher.worker, "the fault on page 1"))
+		row_fact(ctx, "it read %s", page_content_name(ctx->window_toucher.content));
 }
 
 /* The pager supplies the hole while the collapse holds it filled. */
@@ -90,7 +118,7 @@ static void copy_while_parked(struct race_ctx *ctx)
 		return;
 	}
 	ctx->window_touch = true;
-	sleep_ms(BLOCK_PROBE_MS / 3);
+	stays_blocked(ctx, &ctx->window_toucher.worker, "the fault on page 3");
 }
 
 static long punch(void *arg)
@@ -125,9 +153,7 @@ static bool start_action(struct race_ctx *ctx, const char *what, long (*fn)(void
 		row_fail(ctx, "%s thread: %s", what, errno_name(-err));
 		return false;
 	}
-	sleep_ms(BLOCK_PROBE_MS);
-	row_fact(ctx, "%s %s while parked", what,
-		 worker_done(&ctx->action) ? "completed" : "blocked");
+	stays_blocked(ctx, &ctx->action, what);
 	return true;
 }
 
@@ -220,12 +246,7 @@ static void register_at_checked(struct race_ctx *ctx)
 		row_fail(ctx, "register thread: %s", errno_name(-err));
 		return;
 	}
-	sleep_ms(BLOCK_PROBE_MS);
-	if (worker_done(&ctx->action))
-		row_fail(ctx, "UFFDIO_REGISTER completed (%s) while the collapse was parked at checked",
-			 errno_name((int)-ctx->action.result));
-	else
-		row_fact(ctx, "UFFDIO_REGISTER blocked while parked (%d ms)", BLOCK_PROBE_MS);
+	stays_blocked(ctx, &ctx->action, "UFFDIO_REGISTER");
 }
 
 static void register_completes(struct race_ctx *ctx)

@@ -3,7 +3,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WORKER_STACK (256UL << 10)
 
@@ -11,6 +14,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	atomic_store(&w->tid, (int)gettid());
 	w->result = w->fn(w->arg);
 	w->ended_ms = now_ms();
 	atomic_store(&w->done, true);
@@ -29,6 +33,7 @@ int worker_start(struct worker *w, const char *name, long (*fn)(void *arg), void
 	w->fn = fn;
 	w->arg = arg;
 	atomic_init(&w->done, false);
+	atomic_init(&w->tid, 0);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	w->started_ms = now_ms();
@@ -79,4 +84,40 @@ bool worker_finish(struct worker *w, long timeout_ms)
 long worker_elapsed_ms(const struct worker *w)
 {
 	return (long)(w->ended_ms - w->started_ms);
+}
+
+char worker_state(struct worker *w)
+{
+	char path[48], stat[512], *paren;
+	int tid = atomic_load(&w->tid), fd;
+	ssize_t got;
+
+	if (!tid || atomic_load(&w->done))
+		return '?';
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	got = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (got <= 0)
+		return '?';
+	stat[got] = '\0';
+	/* "tid (comm) S ...": comm may hold anything, the state follows the last ')' */
+	paren = strrchr(stat, ')');
+	return paren && paren[1] == ' ' && paren[2] ? paren[2] : '?';
+}
+
+bool worker_wait_blocked(struct worker *w, long timeout_ms, char *last)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		*last = worker_state(w);
+		if (*last == 'D')
+			return true;
+		if (atomic_load(&w->done) || now_ms() >= deadline)
+			return false;
+		sleep_ms(2);
+	}
 }

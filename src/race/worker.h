@@ -22,6 +22,7 @@ struct worker {
 	bool created;
 	bool joined;
 	bool abandoned;		/* still running when given up: not joined */
+	atomic_int tid;			/* the thread's id, once it runs */
 	atomic_bool done;
 	long result;
 	long long started_ms;
@@ -41,5 +42,18 @@ bool worker_wait(struct worker *w, long timeout_ms);
  */
 bool worker_finish(struct worker *w, long timeout_ms);
 long worker_elapsed_ms(const struct worker *w);
+
+/*
+ * The scheduler state of the worker's thread ('R', 'S', 'D', ...) from
+ * /proc/self/task/TID/stat, or '?' (not running yet, finished, unreadable).
+ * Reads with open/read on a stack buffer: no mmap_lock, no allocation.
+ */
+char worker_state(struct worker *w);
+/*
+ * Waits up to timeout_ms until the thread sleeps uninterruptibly ('D'):
+ * blocked in the kernel on a page lock or a rwsem. False if it finished or
+ * never got there; *last is the last state seen.
+ */
+bool worker_wait_blocked(struct worker *w, long timeout_ms, char *last);
 
 #endif
