@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are for the scripts that source this
 # Shared paths and helpers of the collapse-guard scripts; sourced, never run.
 
 CG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

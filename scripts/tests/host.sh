@@ -19,8 +19,8 @@ report_rows() {
 }
 
 test_host_checker() {
-	local bin=$CG_BUILD/bin/collapse-check out=$T/host rc=0 kernel start
-	local name="host $(uname -r)"
+	local bin=$CG_BUILD/bin/collapse-check out=$T/host rc=0 start name
+	name="host $(uname -r)"
 	mkdir -p "$out"
 	if [[ ! -x $bin ]]; then
 		tap_not_ok "$name: checker runs" "build/bin/collapse-check was not built"
