@@ -117,6 +117,8 @@ static void judge_touch(struct race_ctx *ctx, const struct toucher *t, bool refu
 	size_t i = t->index;
 	int events = atomic_load(&ctx->monitor.events[i]);
 	enum page_content content = t->content;
+	/* Committed before the registration: the data is there, no event. */
+	enum page_content want = ctx->populated[i] ? PAGE_POPULATED : PAGE_ZEROES;
 
 	if (refused) {
 		/* A hole behind the armed mapping: the pager must be asked. */
@@ -127,9 +129,6 @@ static void judge_touch(struct race_ctx *ctx, const struct toucher *t, bool refu
 				 events ? "event" : "no event", page_content_name(content));
 		return;
 	}
-	/* Committed before the registration: the data is there, no event. */
-	enum page_content want = ctx->populated[i] ? PAGE_POPULATED : PAGE_ZEROES;
-
 	if (!events && content == want)
 		row_fact(ctx, "page %zu: no event, read %s", i, page_content_name(content));
 	else
