@@ -74,8 +74,11 @@ static int uffd_api(int fd, uint64_t features, uint64_t *offered, char *why, siz
 	struct uffdio_api api = { .api = UFFD_API, .features = features };
 
 	if (ioctl(fd, UFFDIO_API, &api)) {
+		int err = errno;
+
 		format_into(why, why_size, "UFFDIO_API%s%s: %s", features ? " " : "",
-			    features ? uffd_feature_names(features) : "", errno_name(errno));
+			    features ? uffd_feature_names(features) : "", errno_name(err));
+		errno = err;
 		return -1;
 	}
 	if (offered)
@@ -118,7 +121,14 @@ int uffd_open_features(uint64_t features, char *why, size_t why_size)
 	}
 	fd = uffd_open_raw(why, why_size);
 	if (fd >= 0 && uffd_api(fd, features, NULL, why, why_size)) {
+		/* e.g. EVENT_FORK without CAP_SYS_PTRACE: a missing privilege. */
+		int err = errno;
+
 		close(fd);
+		if (err == EPERM) {
+			append_to(why, why_size, " (a privilege is missing)");
+			return -2;
+		}
 		return -1;
 	}
 	return fd;
