@@ -16,7 +16,14 @@ set -euo pipefail
 # Columns of the table, in order: "host" or a variant of scripts/variants.sh.
 # upstream-6.12 is Debian's 6.12 with upstream's own guard, and
 # upstream-6.12-fixed the same with kernel/6.12/patches (its boundary fix).
+# MAIN_COLUMNS (space-separated) overrides the list, e.g. "host vanilla".
 TABLE_COLUMNS=(host vanilla patched upstream-6.12 upstream-6.12-fixed)
+if [[ -n ${MAIN_COLUMNS:-} ]]; then
+	read -ra TABLE_COLUMNS <<<"$MAIN_COLUMNS"
+fi
+for c in "${TABLE_COLUMNS[@]}"; do
+	[[ $c == host ]] || variant_known "$c" || die "unknown column '$c'" 2
+done
 
 need_root
 R=$CG_BUILD/results
@@ -77,9 +84,9 @@ echo
 "$CG_ROOT/scripts/table.sh" "${cells[@]}" | tee "$R/table.txt"
 
 for c in "${columns[@]}"; do
-	jq -n --arg id "$c" --arg label "${label[$c]}" --argjson exit "${rc[$c]}" \
+	jq -n --arg id "$c" --arg name "${label[$c]}" --argjson exit "${rc[$c]}" \
 		--slurpfile report <(cat "$R/$c.json" 2>/dev/null) \
-		'{id: $id, label: $label, checker_exit: $exit, report: ($report[0] // null)}'
+		'{id: $id, "label": $name, checker_exit: $exit, report: ($report[0] // null)}'
 done | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
 	. as $cols
 	| {generated: $generated, columns: $cols,
