@@ -1,0 +1,29 @@
+/* Command line of collapse-stress. */
+#ifndef STRESS_CLI_H
+#define STRESS_CLI_H
+
+#include <stdint.h>
+
+struct options {
+	int seconds;
+	int procs;
+	int readers;
+	int workers;
+	int armed_extents;
+	int unarmed_extents;
+	int scan_sleep_ms;
+	int khugepaged;		/* tune khugepaged (needs root) */
+	int json;		/* JSON line on stdout as well */
+	const char *json_out;
+	uint64_t seed;
+	/* --faultinj */
+	int faultinj;
+	int fi_seconds;		/* random phase (task filter + make-it-fail) */
+	int fi_max_nth;		/* cap of the fail-nth sweep per kind */
+	int fi_probability;	/* percent, random phase */
+};
+
+/* Returns 0 to run, 1 after --help, 2 on a usage error. */
+int parse_options(int argc, char **argv, struct options *o);
+
+#endif

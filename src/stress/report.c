@@ -1,0 +1,199 @@
+#define _GNU_SOURCE
+#include "report.h"
+#include "content.h"
+#include "shared.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define KHUGEPAGED "/sys/kernel/mm/transparent_hugepage/khugepaged/"
+
+static long sysfs_long(const char *path)
+{
+	char v[32];
+
+	return read_knob(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
+}
+
+void kstats_read(struct kstats *k)
+{
+	k->thp_collapse_alloc = vmstat_value("thp_collapse_alloc");
+	k->thp_collapse_alloc_failed = vmstat_value("thp_collapse_alloc_failed");
+	k->thp_file_alloc = vmstat_value("thp_file_alloc");
+	k->khugepaged_pages_collapsed = sysfs_long(KHUGEPAGED "pages_collapsed");
+	k->khugepaged_full_scans = sysfs_long(KHUGEPAGED "full_scans");
+}
+
+const char *kernel_release(void)
+{
+	static struct utsname u;
+
+	if (uname(&u))
+		return "unknown";
+	return u.release;
+}
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void emit_json(const struct options *o, const char *line)
+{
+	if (o->json) {
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	if (o->json_out) {
+		int fd = open(o->json_out, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0644);
+		size_t len = strlen(line);
+
+		if (fd < 0 || write(fd, line, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
+			warnx_("cannot write %s: %s", o->json_out, errno_name(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static const char *who_name(int who)
+{
+	switch (who) {
+	case WHO_READER: return "reader";
+	case WHO_WORKER: return "worker";
+	case WHO_CHILD:  return "child";
+	case WHO_WRITER: return "writer";
+	}
+	return "?";
+}
+
+static unsigned long ld(atomic_ulong *v)
+{
+	return atomic_load(v);
+}
+
+static long delta(long after, long before)
+{
+	return after < 0 || before < 0 ? -1 : after - before;
+}
+
+void report_stress(const struct stress_summary *s)
+{
+	const struct options *o = s->o;
+	unsigned nsamples = atomic_load(&G->nsamples);
+	unsigned long total_ops = 0;
+	char *json = NULL;
+	size_t json_len = 0;
+	FILE *j;
+
+	if (nsamples > MAX_SAMPLES)
+		nsamples = MAX_SAMPLES;
+	for (int i = 0; i < OP_NR; i++)
+		total_ops += ld(&G->ops[i]);
+
+	printf("collapse-stress: kernel %s, %d s, %d processes x (%d readers, %d workers, "
+	       "collapser, puncher, forker, pager)%s, %d+%d extents, seed %" PRIu64 "\n",
+	       kernel_release(), o->seconds, o->procs, o->readers, o->workers,
+	       " + writer", o->armed_extents, o->unarmed_extents, o->seed);
+	printf("operations: %lu in %.1f s\n", total_ops, (double)s->elapsed_ms / 1000);
+	for (int i = 0; i < OP_NR; i++)
+		printf("  %-18s %10lu  (failed %lu)\n", op_names[i], ld(&G->ops[i]),
+		       ld(&G->op_errors[i]));
+	printf("MADV_COLLAPSE:");
+	for (int i = 0; i < CR_NR; i++)
+		printf(" %s %lu", collapse_result_names[i], ld(&G->collapse[i]));
+	printf("\n  in armed children:");
+	for (int i = 0; i < CR_NR; i++)
+		printf(" %s %lu", collapse_result_names[i], ld(&G->child_collapse[i]));
+	printf("\nkhugepaged (%s): pages_collapsed +%ld, full_scans +%ld; vmstat "
+	       "thp_collapse_alloc +%ld, thp_collapse_alloc_failed +%ld\n",
+	       s->khugepaged_tuned ? "tuned" : "not tuned",
+	       delta(s->after.khugepaged_pages_collapsed, s->before.khugepaged_pages_collapsed),
+	       delta(s->after.khugepaged_full_scans, s->before.khugepaged_full_scans),
+	       delta(s->after.thp_collapse_alloc, s->before.thp_collapse_alloc),
+	       delta(s->after.thp_collapse_alloc_failed, s->before.thp_collapse_alloc_failed));
+	printf("pager: faults %lu, served %lu, EEXIST %lu, EAGAIN %lu, gone %lu; "
+	       "fork events %lu, remap events %lu\n",
+	       ld(&G->faults), ld(&G->served), ld(&G->copy_eexist), ld(&G->copy_eagain),
+	       ld(&G->copy_gone), ld(&G->fork_events), ld(&G->remap_events));
+	printf("pages checked: %lu\n", ld(&G->pages_checked));
+	printf("integrity violations: %lu (zeroes %lu, other %lu; writer's pages lost %lu)\n",
+	       ld(&G->violations), ld(&G->violations_zero), ld(&G->violations_garbage),
+	       ld(&G->lost_writes));
+	for (unsigned i = 0; i < nsamples; i++) {
+		const struct violation_sample *v = &G->samples[i];
+
+		printf("  violation: proc %d %s page %ld word %d read %#018" PRIx64
+		       " (%s) at %lld ms\n", v->proc, who_name(v->who), v->page, v->word,
+		       v->value, v->kind == PAGE_ZERO ? "zero" : "not the pager's", v->ms);
+	}
+	printf("internal errors: %lu%s\n", ld(&G->errors), s->stuck ? " (STUCK: threads did not stop)" : "");
+	printf("result: %s\n", s->result);
+	fflush(stdout);
+
+	j = open_memstream(&json, &json_len);
+	if (!j)
+		return;
+	fprintf(j, "{\"tool\":\"collapse-stress\",\"mode\":\"stress\",\"kernel\":");
+	json_str(j, kernel_release());
+	fprintf(j, ",\"seconds\":%d,\"elapsed_ms\":%lld,\"procs\":%d,\"readers\":%d,"
+		"\"workers\":%d,\"armed_extents\":%d,\"unarmed_extents\":%d,\"seed\":%" PRIu64
+		",\"khugepaged_tuned\":%s,\"operations\":%lu,\"ops\":{",
+		o->seconds, s->elapsed_ms, o->procs, o->readers, o->workers, o->armed_extents,
+		o->unarmed_extents, o->seed, s->khugepaged_tuned ? "true" : "false", total_ops);
+	for (int i = 0; i < OP_NR; i++)
+		fprintf(j, "%s\"%s\":%lu", i ? "," : "", op_names[i], ld(&G->ops[i]));
+	fprintf(j, "},\"op_failures\":{");
+	for (int i = 0; i < OP_NR; i++)
+		fprintf(j, "%s\"%s\":%lu", i ? "," : "", op_names[i], ld(&G->op_errors[i]));
+	fprintf(j, "},\"madv_collapse\":{");
+	for (int i = 0; i < CR_NR; i++)
+		fprintf(j, "%s\"%s\":%lu", i ? "," : "", collapse_result_names[i], ld(&G->collapse[i]));
+	fprintf(j, "},\"child_madv_collapse\":{");
+	for (int i = 0; i < CR_NR; i++)
+		fprintf(j, "%s\"%s\":%lu", i ? "," : "", collapse_result_names[i],
+			ld(&G->child_collapse[i]));
+	fprintf(j, "},\"collapses_refused\":%lu,\"khugepaged_pages_collapsed\":%ld,"
+		"\"khugepaged_full_scans\":%ld,\"thp_collapse_alloc\":%ld,"
+		"\"thp_collapse_alloc_failed\":%ld,\"faults\":%lu,\"served\":%lu,"
+		"\"copy_eexist\":%lu,\"copy_eagain\":%lu,\"copy_gone\":%lu,\"fork_events\":%lu,"
+		"\"remap_events\":%lu,\"pages_checked\":%lu,\"violations\":%lu,"
+		"\"violations_zero\":%lu,\"violations_other\":%lu,\"lost_writes\":%lu,"
+		"\"errors\":%lu,\"stuck\":%s,\"samples\":[",
+		ld(&G->collapse[CR_EBUSY]) + ld(&G->child_collapse[CR_EBUSY]),
+		delta(s->after.khugepaged_pages_collapsed, s->before.khugepaged_pages_collapsed),
+		delta(s->after.khugepaged_full_scans, s->before.khugepaged_full_scans),
+		delta(s->after.thp_collapse_alloc, s->before.thp_collapse_alloc),
+		delta(s->after.thp_collapse_alloc_failed, s->before.thp_collapse_alloc_failed),
+		ld(&G->faults), ld(&G->served), ld(&G->copy_eexist), ld(&G->copy_eagain),
+		ld(&G->copy_gone), ld(&G->fork_events), ld(&G->remap_events),
+		ld(&G->pages_checked), ld(&G->violations), ld(&G->violations_zero),
+		ld(&G->violations_garbage), ld(&G->lost_writes), ld(&G->errors),
+		s->stuck ? "true" : "false");
+	for (unsigned i = 0; i < nsamples; i++) {
+		const struct violation_sample *v = &G->samples[i];
+
+		fprintf(j, "%s{\"proc\":%d,\"who\":\"%s\",\"kind\":\"%s\",\"page\":%ld,"
+			"\"word\":%d,\"value\":\"%#" PRIx64 "\",\"ms\":%lld}", i ? "," : "",
+			v->proc, who_name(v->who), v->kind == PAGE_ZERO ? "zero" : "other",
+			v->page, v->word, v->value, v->ms);
+	}
+	fprintf(j, "],\"result\":\"%s\"}", s->result);
+	fclose(j);
+	emit_json(o, json);
+	free(json);
+}

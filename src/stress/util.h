@@ -1,0 +1,51 @@
+/* Small helpers shared by every part of collapse-stress. */
+#ifndef STRESS_UTIL_H
+#define STRESS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PAGE_SZ      4096UL
+#define EXTENT_PAGES 512UL
+#define EXTENT_SZ    (PAGE_SZ * EXTENT_PAGES)
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+/* Diagnostics on stderr, prefixed with the program name and process number. */
+void set_log_tag(const char *tag);
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+long long now_ms(void);
+void sleep_ms(long ms);
+const char *errno_name(int err);
+
+/* xorshift64*, one state per thread. */
+struct rng {
+	uint64_t s;
+};
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+/* Uniform in [0, n), n > 0. */
+unsigned long rng_below(struct rng *r, unsigned long n);
+
+/* Maps len bytes of fd at offset, the address aligned to EXTENT_SZ. */
+void *map_aligned(int fd, off_t offset, size_t len, int prot);
+/* A PROT_NONE reservation of len bytes aligned to EXTENT_SZ (for mremap). */
+void *reserve_aligned(size_t len);
+
+/* Reads a whole small file into buf (NUL-terminated); -errno on failure. */
+int read_file(const char *path, char *buf, size_t size);
+int write_file(const char *path, const char *value);
+/* A sysfs/debugfs value: "a [b] c" -> "b", "12\n" -> "12". */
+int read_knob(const char *path, char *value, size_t size);
+/* A field of /proc/meminfo in kB, or -1. */
+long meminfo_kb(const char *field);
+/* A field of /proc/vmstat, or -1. */
+long vmstat_value(const char *field);
+
+#endif
