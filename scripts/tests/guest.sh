@@ -6,8 +6,10 @@ SAFETY_SCENARIOS=(other-vma same-vma other-process)
 CONTROL_SCENARIOS=(below-armed above-armed populated-armed after-unregister
 	after-close no-uffd)
 PATHS=(madv_collapse khugepaged)
-# A guest boot under TCG: the checker's bound for each wait.
+# A guest boot under TCG: the checker's bound for each wait, and the bound of
+# a whole boot (the checker takes under a minute even with lockdep).
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-60}
+export BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 
 # missing_rows REPORT PATH SCENARIO...: names the rows the report lacks.
 missing_rows() {
