@@ -91,8 +91,18 @@ static long delta(long after, long before)
 	return after < 0 || before < 0 ? -1 : after - before;
 }
 
+/* "+N", or "n/a" when the kernel does not have the counter. */
+static const char *plus(long v, char *buf)
+{
+	if (v < 0)
+		return "n/a";
+	snprintf(buf, 24, "+%ld", v);
+	return buf;
+}
+
 void report_stress(const struct stress_summary *s)
 {
+	char b[4][24];
 	const struct options *o = s->o;
 	unsigned nsamples = atomic_load(&G->nsamples);
 	unsigned long total_ops = 0;
@@ -119,13 +129,13 @@ void report_stress(const struct stress_summary *s)
 	printf("\n  in armed children:");
 	for (int i = 0; i < CR_NR; i++)
 		printf(" %s %lu", collapse_result_names[i], ld(&G->child_collapse[i]));
-	printf("\nkhugepaged (%s): pages_collapsed +%ld, full_scans +%ld; vmstat "
-	       "thp_collapse_alloc +%ld, thp_collapse_alloc_failed +%ld\n",
+	printf("\nkhugepaged (%s): pages_collapsed %s, full_scans %s; vmstat "
+	       "thp_collapse_alloc %s, thp_collapse_alloc_failed %s\n",
 	       s->khugepaged_tuned ? "tuned" : "not tuned",
-	       delta(s->after.khugepaged_pages_collapsed, s->before.khugepaged_pages_collapsed),
-	       delta(s->after.khugepaged_full_scans, s->before.khugepaged_full_scans),
-	       delta(s->after.thp_collapse_alloc, s->before.thp_collapse_alloc),
-	       delta(s->after.thp_collapse_alloc_failed, s->before.thp_collapse_alloc_failed));
+	       plus(delta(s->after.khugepaged_pages_collapsed, s->before.khugepaged_pages_collapsed), b[0]),
+	       plus(delta(s->after.khugepaged_full_scans, s->before.khugepaged_full_scans), b[1]),
+	       plus(delta(s->after.thp_collapse_alloc, s->before.thp_collapse_alloc), b[2]),
+	       plus(delta(s->after.thp_collapse_alloc_failed, s->before.thp_collapse_alloc_failed), b[3]));
 	printf("pager: faults %lu, served %lu, EEXIST %lu, EAGAIN %lu, gone %lu; "
 	       "fork events %lu, remap events %lu\n",
 	       ld(&G->faults), ld(&G->served), ld(&G->copy_eexist), ld(&G->copy_eagain),
