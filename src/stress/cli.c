@@ -39,7 +39,8 @@ static void usage(FILE *out)
 "                       CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC)\n"
 "  --fi-seconds N       random phase length (default 20)\n"
 "  --fi-max-nth N       cap of the sweep per kind (default 3000)\n"
-"  --fi-probability P   percent, random phase (default 10)\n");
+"  --fi-probability P   percent, random phase (default 10)\n"
+"  --fi-only KIND       only this kind of operation (e.g. fork, mremap)\n");
 }
 
 static int number(const char *opt, const char *arg, long min, long max, long *out)
@@ -60,7 +61,7 @@ int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SECONDS = 256, O_PROCS, O_READERS, O_WORKERS, O_ARMED, O_UNARMED,
 	       O_SCAN, O_NOKHUGE, O_SEED, O_JSON, O_JSON_OUT, O_FI, O_FI_SECONDS,
-	       O_FI_NTH, O_FI_PROB, O_HELP };
+	       O_FI_NTH, O_FI_PROB, O_FI_ONLY, O_HELP };
 	static const struct option longs[] = {
 		{ "seconds", required_argument, NULL, O_SECONDS },
 		{ "procs", required_argument, NULL, O_PROCS },
@@ -77,6 +78,7 @@ int parse_options(int argc, char **argv, struct options *o)
 		{ "fi-seconds", required_argument, NULL, O_FI_SECONDS },
 		{ "fi-max-nth", required_argument, NULL, O_FI_NTH },
 		{ "fi-probability", required_argument, NULL, O_FI_PROB },
+		{ "fi-only", required_argument, NULL, O_FI_ONLY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -110,6 +112,7 @@ int parse_options(int argc, char **argv, struct options *o)
 		case O_JSON: o->json = 1; break;
 		case O_JSON_OUT: o->json_out = optarg; break;
 		case O_FI: o->faultinj = 1; break;
+		case O_FI_ONLY: o->fi_only = optarg; break;
 		case O_SEED:
 			if (number("--seed", optarg, 0, __LONG_MAX__, &v))
 				return 2;

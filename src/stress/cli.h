@@ -21,6 +21,7 @@ struct options {
 	int fi_seconds;		/* random phase (task filter + make-it-fail) */
 	int fi_max_nth;		/* cap of the fail-nth sweep per kind */
 	int fi_probability;	/* percent, random phase */
+	const char *fi_only;	/* only this kind (debugging) */
 };
 
 /* Returns 0 to run, 1 after --help, 2 on a usage error. */

@@ -2,7 +2,7 @@
 # Guest job (scripts/boot.sh VARIANT OUTDIR src/stress/job-faultinj.sh): runs
 # collapse-stress --faultinj (kernel fault injection aimed at the collapse
 # and registration paths, then the final checks; kernel parameters
-# fi_seconds=N and fi_max_nth=N override the defaults) with its JSON report
+# fi_seconds=N, fi_max_nth=N and fi_only=KIND override the defaults) with its JSON report
 # on the results channel /dev/ttyS1, then, when the kernel has kmemleak,
 # scans for leaks made during the job.
 #
@@ -13,10 +13,12 @@
 # by scripts/boot.sh.
 fi_seconds=20
 fi_max_nth=3000
+fi_only=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	fi_seconds=*) fi_seconds=${arg#fi_seconds=} ;;
 	fi_max_nth=*) fi_max_nth=${arg#fi_max_nth=} ;;
+	fi_only=*) fi_only="--fi-only ${arg#fi_only=}" ;;
 	esac
 done
 grep -q " /sys/kernel/debug " /proc/mounts ||
@@ -27,6 +29,9 @@ grep -q " /sys/kernel/debug " /proc/mounts ||
 # so that the scans at the end report only what leaked during the job.
 leaks=/sys/kernel/debug/kmemleak
 if [ -e $leaks ]; then
+	# The first scan after boot reports nothing: scan twice.
+	echo scan >$leaks
+	sleep 1
 	echo scan >$leaks
 	echo "job-faultinj: kmemleak baseline: $(grep -c '^unreferenced object' $leaks)" \
 		"boot-time reports, cleared (not counted)"
@@ -35,8 +40,9 @@ fi
 
 echo "job-faultinj: kernel $(uname -r)"
 start=$(date +%s)
+# shellcheck disable=SC2086
 collapse-stress --faultinj --fi-seconds "$fi_seconds" --fi-max-nth "$fi_max_nth" \
-	--json-out /dev/ttyS1
+	$fi_only --json-out /dev/ttyS1
 rc=$?
 echo "job-faultinj: collapse-stress exit $rc after $(($(date +%s) - start)) s"
 

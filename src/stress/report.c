@@ -126,6 +126,8 @@ void report_stress(const struct stress_summary *s)
 	printf("MADV_COLLAPSE:");
 	for (int i = 0; i < CR_NR; i++)
 		printf(" %s %lu", collapse_result_names[i], ld(&G->collapse[i]));
+	printf("\n  collapser, holey extents left without holes (committed): %lu",
+	       ld(&G->collapses_committed));
 	printf("\n  in armed children:");
 	for (int i = 0; i < CR_NR; i++)
 		printf(" %s %lu", collapse_result_names[i], ld(&G->child_collapse[i]));
@@ -177,13 +179,14 @@ void report_stress(const struct stress_summary *s)
 	for (int i = 0; i < CR_NR; i++)
 		fprintf(j, "%s\"%s\":%lu", i ? "," : "", collapse_result_names[i],
 			ld(&G->child_collapse[i]));
-	fprintf(j, "},\"collapses_refused\":%lu,\"khugepaged_pages_collapsed\":%ld,"
+	fprintf(j, "},\"collapses_committed\":%lu,\"collapses_refused\":%lu,\"khugepaged_pages_collapsed\":%ld,"
 		"\"khugepaged_full_scans\":%ld,\"thp_collapse_alloc\":%ld,"
 		"\"thp_collapse_alloc_failed\":%ld,\"faults\":%lu,\"served\":%lu,"
 		"\"copy_eexist\":%lu,\"copy_eagain\":%lu,\"copy_gone\":%lu,\"fork_events\":%lu,"
 		"\"remap_events\":%lu,\"pages_checked\":%lu,\"violations\":%lu,"
 		"\"violations_zero\":%lu,\"violations_other\":%lu,\"lost_writes\":%lu,"
 		"\"errors\":%lu,\"stuck\":%s,\"samples\":[",
+		ld(&G->collapses_committed),
 		ld(&G->collapse[CR_EBUSY]) + ld(&G->child_collapse[CR_EBUSY]),
 		delta(s->after.khugepaged_pages_collapsed, s->before.khugepaged_pages_collapsed),
 		delta(s->after.khugepaged_full_scans, s->before.khugepaged_full_scans),

@@ -70,6 +70,7 @@ struct shared {
 	atomic_ulong op_errors[OP_NR];	/* the syscall failed */
 	atomic_ulong collapse[CR_NR];
 	atomic_ulong child_collapse[CR_NR];
+	atomic_ulong collapses_committed;	/* collapser: holey extent left without holes */
 	atomic_ulong faults;		/* PAGEFAULT events read */
 	atomic_ulong served;		/* UFFDIO_COPY done */
 	atomic_ulong copy_eexist;
