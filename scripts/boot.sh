@@ -44,7 +44,7 @@ qemu=(
 	qemu-system-x86_64 -accel tcg -m "${QEMU_MEM:-2G}" -smp "${QEMU_SMP:-2}"
 	-nodefaults -nographic -no-reboot -monitor none
 	-kernel "$kernel" -initrd "$outdir/initrd.img"
-	-append "console=ttyS0 panic=-1 ${KERNEL_APPEND:-}"
+	-append "console=ttyS0 panic=-1 no_timer_check ${KERNEL_APPEND:-}"
 	-serial "file:$outdir/console.log" -serial "file:$outdir/channel.out"
 )
 [[ -z ${QEMU_ICOUNT:-} ]] || qemu+=(-icount "shift=$QEMU_ICOUNT")

@@ -2,9 +2,10 @@
 # The test suite: sudo bash scripts/test.sh
 #
 # Sets everything up itself (packages, user-space builds, kernels, initramfs),
-# then checks the checker on the host kernel and on 6.1 in QEMU, vanilla and,
-# when kernel/6.1/patches/ has a series, patched (with and without lockdep)
-# plus checkpatch on the series. Prints "ok N - name" / "not ok N - name"
+# then checks the checker on the host kernel and on 6.1 in QEMU, vanilla and
+# patched (plain, and the debug kernel with lockdep, KASAN and kmemleak), the
+# races, stress and fault injection on the debug kernels (vanilla + the park
+# facility must show the bug, patched must not), and checkpatch on the series. Prints "ok N - name" / "not ok N - name"
 # lines and ends with "N passed, N failed"; exits 1 if any test failed.
 # Logs and reports: build/test/.
 set -euo pipefail
@@ -15,6 +16,7 @@ set -euo pipefail
 . "$CG_ROOT/scripts/tests/host.sh"
 . "$CG_ROOT/scripts/tests/guest.sh"
 . "$CG_ROOT/scripts/tests/checkpatch.sh"
+. "$CG_ROOT/scripts/tests/debug.sh"
 
 need_root
 T=$CG_BUILD/test
@@ -42,13 +44,16 @@ done
 step "initramfs builds" "$T/initramfs.log" "$CG_ROOT/scripts/initramfs.sh" || true
 
 test_vanilla_guest
-for v in patched patched-lockdep; do
+for v in patched patched-debug; do
 	if variant_buildable "$v"; then
 		test_patched_guest "$v"
 	else
 		tap_skip "$v in QEMU" "${VARIANT_SERIES[$v]} has no *.patch"
 	fi
 done
+test_races
+test_stress
+test_faultinj
 test_checkpatch
 
 tap_note "total time $(($(now) - suite_start)) s"

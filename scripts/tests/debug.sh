@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Races, stress and fault injection on the debug kernels (scripts/test.sh,
+# sourced): vanilla-debug (vanilla + the park facility of patch 0001) must
+# show the bug, patched-debug (the whole series) must not. Both kernels have
+# lockdep, KASAN, kmemleak and fault injection; scripts/boot.sh fails a run
+# on any report of theirs. Uses $T and built[].
+
+STRESS_SECONDS=${STRESS_SECONDS:-60}
+FAULTINJ_SECONDS=${FAULTINJ_SECONDS:-20}
+# Rows of collapse-race that the bug must fail on vanilla-debug.
+RACE_BUG_ROWS=(register-at-filled fault-at-filled copy-at-filled punch-at-filled)
+
+# debug_job VARIANT NAME JOB [KERNEL-PARAMS]: boots VARIANT with JOB; one TAP
+# test for the boot (the job ran to its end, the console is clean). The
+# job's JSON report is left in $T/VARIANT-NAME/report.json.
+debug_job() {
+	local v=$1 name=$2 job=$3 params=${4:-} dir=$T/$1-$2 rc=0 start
+	local title="${VARIANT_LABEL[$v]}: $name job runs, console clean (no WARNING, KASAN, kmemleak, lockdep)"
+	if [[ -z ${built[$v]:-} ]]; then
+		tap_not_ok "$title" "kernel $v was not built"
+		return 1
+	fi
+	mkdir -p "$dir"
+	start=$(now)
+	KERNEL_APPEND="$params" "$CG_ROOT/scripts/boot.sh" "$v" "$dir" "$job" \
+		>"$dir.log" 2>&1 || rc=$?
+	tap_result "$title" "$( ((rc == 0)) || cat "$dir.log")"
+	tap_note "${VARIANT_LABEL[$v]}: $name took $(($(now) - start)) s"
+	jq . "$dir/channel.out" >"$dir/report.json" 2>/dev/null || rm -f "$dir/report.json"
+	[[ -f $dir/report.json ]]
+}
+
+# debug_expect VARIANT NAME TITLE JQ-FILTER: one test, passes when the
+# filter yields true on the job's report; otherwise shows the report.
+debug_expect() {
+	local report=$T/$1-$2/report.json
+	tap_result "${VARIANT_LABEL[$1]}: $3" \
+		"$(jq -e "$4" "$report" >/dev/null 2>&1 || jq -c '.summary // .' "$report" 2>&1)"
+}
+
+debug_rc_is() {
+	local got
+	got=$(cat "$T/$1-$2/job.rc" 2>/dev/null || echo none)
+	tap_result "${VARIANT_LABEL[$1]}: $2 exit code $3" \
+		"$([[ $got == "$3" ]] || echo "exit code $got")"
+}
+
+test_races() {
+	local rows
+	rows=$(printf '"%s",' "${RACE_BUG_ROWS[@]}")
+	rows="[${rows%,}]"
+	if debug_job vanilla-debug race "$CG_ROOT/src/race/job.sh"; then
+		debug_rc_is vanilla-debug race 1
+		debug_expect vanilla-debug race "the bug fails ${RACE_BUG_ROWS[*]}" \
+			"$rows as \$want | [.results[] | select(.row as \$r | \$want | index(\$r))
+				| .verdict] == [\$want[] | \"FAIL\"]"
+	fi
+	if debug_job patched-debug race "$CG_ROOT/src/race/job.sh"; then
+		debug_rc_is patched-debug race 0
+		debug_expect patched-debug race "every race row PASS, none skipped" \
+			'.summary.fail == 0 and .summary.skip == 0 and (.results | length) >= 9'
+	fi
+	tap_note "$(jq -r '"race rows: " + ([.results[] | "\(.row) \(.verdict)"] | join(", "))' \
+		"$T/patched-debug-race/report.json" 2>/dev/null)"
+}
+
+test_stress() {
+	local p="stress_seconds=$STRESS_SECONDS"
+	if debug_job vanilla-debug stress "$CG_ROOT/src/stress/job-stress.sh" "$p"; then
+		debug_expect vanilla-debug stress "stress catches the bug (integrity violations > 0)" \
+			'.violations > 0'
+	fi
+	if debug_job patched-debug stress "$CG_ROOT/src/stress/job-stress.sh" "$p"; then
+		debug_rc_is patched-debug stress 0
+		debug_expect patched-debug stress "stress: 0 violations, collapses committed and refused" \
+			'.violations == 0 and .collapses_committed > 0 and .collapses_refused > 0'
+	fi
+	for v in vanilla-debug patched-debug; do
+		tap_note "$(jq -r --arg v "${VARIANT_LABEL[$v]}" '"\($v) stress: \(.seconds) s, violations \(.violations), collapses committed \(.collapses_committed), refused \(.collapses_refused), faults \(.faults), served \(.served)"' \
+			"$T/$v-stress/report.json" 2>/dev/null)"
+	done
+}
+
+test_faultinj() {
+	if debug_job patched-debug faultinj "$CG_ROOT/src/stress/job-faultinj.sh" \
+		"fi_seconds=$FAULTINJ_SECONDS"; then
+		debug_rc_is patched-debug faultinj 0
+		tap_note "$(jq -c '.summary // .' "$T/patched-debug-faultinj/report.json")"
+	fi
+}
