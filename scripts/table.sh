@@ -5,7 +5,8 @@
 #   scripts/table.sh LABEL=REPORT.json [LABEL=REPORT.json...]
 #
 # A cell is the verdict, followed by madvise's errno when MADV_COLLAPSE failed
-# (e.g. "SAFE EBUSY"); "-" when the report has no such row, "n/a" when the
+# (e.g. "SAFE EBUSY"); a lifecycle row shows its safety and control parts
+# ("SAFE/COLLAPSED"); "-" when the report has no such row, "n/a" when the
 # report is missing or not valid JSON.
 set -euo pipefail
 
@@ -16,7 +17,8 @@ for col in "$@"; do
 	jq -c --arg name "$label" '{"label": $name, results: .results}' "$file" 2>/dev/null ||
 		jq -nc --arg name "$label" '{"label": $name, results: null}'
 done | jq -rs '
-	def cell: .verdict + (if .madv_errno == null or .madv_errno == "0"
+	def cell: .verdict + (if .control == null then "" else "/" + .control end)
+		+ (if .madv_errno == null or .madv_errno == "0"
 		then "" else " " + .madv_errno end);
 	. as $cols
 	| reduce ($cols[].results // [] | .[] | [.scenario, .path]) as $k

@@ -65,6 +65,9 @@ test_vanilla_guest() {
 		"$(missing_rows "$r" khugepaged "${SAFETY_SCENARIOS[@]}" "${CONTROL_SCENARIOS[@]}"
 		report_rows "$r" '.path == "khugepaged" and (.verdict == "ERROR"
 			or (.verdict == "SKIP" and (.detail // "") == ""))')"
+	tap_note "$label lifecycle rows (the bug breaks each): $(jq -r '[.results[]
+		| select(.kind == "lifecycle") | "\(.scenario)/\(.path) \(.verdict)"]
+		| join(", ")' "$r")"
 	tap_note "$label khugepaged column: $(jq -r '[.results[] | select(.path == "khugepaged")
 		| "\(.scenario) \(.verdict)" + (if .verdict == "SKIP" then " (\(.detail))" else "" end)]
 		| join(", ")' "$r")"
@@ -99,4 +102,7 @@ test_patched_guest() {
 	tap_result "$label: every control COLLAPSED under both paths" \
 		"$(for p in "${PATHS[@]}"; do missing_rows "$r" "$p" "${CONTROL_SCENARIOS[@]}"; done
 		patched_rows_bad "$r" COLLAPSED control)"
+	tap_result "$label: every lifecycle row SAFE while armed, COLLAPSED after" \
+		"$(report_rows "$r" '.kind == "lifecycle" and .verdict != "SKIP"
+			and (.verdict != "SAFE" or .control != "COLLAPSED")')"
 }

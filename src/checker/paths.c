@@ -37,9 +37,24 @@ static int madv_column_begin(char *why, size_t why_size)
 	return 0;
 }
 
+/*
+ * 6.1 returns EINVAL (SCAN_PMD_NULL) after a successful collapse when the
+ * collapsing mapping has no page table yet.  Reading the extent's first page
+ * through it, when that page is in the page cache (never a hole: mincore
+ * tells without faulting), makes the errno report the collapse itself.
+ */
+static void give_page_table(const struct collapse_job *job)
+{
+	unsigned char resident = 0;
+
+	if (mincore(job->addr, page_size, &resident) == 0 && (resident & 1))
+		(void)*(volatile const char *)job->addr;
+}
+
 static void madv_trigger(struct collapse_job *job)
 {
 	job->madv_called = true;
+	give_page_table(job);
 	/* EAGAIN is transient (page locked, not yet on the LRU): retry a little. */
 	for (int tries = 0; tries < MADV_COLLAPSE_TRIES; tries++) {
 		job->madv_ret = madvise(job->addr, EXTENT_SIZE, MADV_COLLAPSE);
