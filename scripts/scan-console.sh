@@ -15,7 +15,7 @@ patterns=(
 	'Call Trace' 'DEBUG_LOCKS_WARN_ON' 'INFO: '
 	'possible circular locking' 'possible recursive locking'
 	'inconsistent lock state' 'suspicious RCU usage' 'rcu.*stall'
-	'soft lockup' 'hard LOCKUP' 'KASAN' 'kmemleak' 'UBSAN'
+	'soft lockup' 'hard LOCKUP' 'KASAN' 'kmemleak: [0-9]+ new suspected' 'UBSAN'
 	'Out of memory' 'invoked oom-killer'
 )
 regex="\\[ *[0-9]+\\.[0-9]{6}\\] .*($(IFS='|'; echo "${patterns[*]}"))"
