@@ -15,11 +15,15 @@
 #
 # Writes build/results/bench.json (and keeps every guest's output under
 # build/bench/). Exits 1 if a guest gave no report or its kernel reported
-# trouble; a missed target does not change the exit code.
+# trouble, or if the candidate zero-filled the armed extent of the
+# granularity run (no working guard); a missed target does not change the
+# exit code.
 #
 # Environment: BENCH_ARGS (extra collapse-bench arguments, e.g.
 # "--row-seconds 0.2"), BENCH_VARIANTS (default "bench-vanilla
-# bench-patched": the baseline, then the candidate), QEMU_SMP (default 1),
+# bench-patched": the baseline, then the candidate; a name that is no
+# variant of scripts/variants.sh boots build/kernels/NAME/bzImage as it is,
+# for a local experiment), QEMU_SMP (default 1),
 # BOOT_TIMEOUT (default 3600).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +40,8 @@ need_root
 read -r -a pair <<<"${BENCH_VARIANTS:-bench-vanilla bench-patched}"
 ((${#pair[@]} == 2)) || die "BENCH_VARIANTS needs two variants, the baseline first" 2
 for v in "${pair[@]}"; do
-	variant_known "$v" || die "unknown variant '$v'" 2
+	variant_known "$v" || [[ -f $CG_BUILD/kernels/$v/bzImage ]] ||
+		die "unknown variant '$v' and no build/kernels/$v/bzImage" 2
 done
 extra=()
 ((with_612)) && extra=(upstream-6.12 upstream-6.12-fixed)
@@ -62,7 +67,11 @@ quiet() {
 quiet setup "$CG_ROOT/scripts/setup.sh"
 quiet make-static make -C "$CG_ROOT" -j"$(nproc)" STATIC=1
 for v in "${pair[@]}" "${extra[@]}"; do
-	quiet "kernel-$v" "$CG_ROOT/scripts/kernel-build.sh" "$v"
+	if variant_known "$v"; then
+		quiet "kernel-$v" "$CG_ROOT/scripts/kernel-build.sh" "$v"
+	else
+		log "$v: not a variant, booting build/kernels/$v/bzImage as it is"
+	fi
 done
 quiet initramfs "$CG_ROOT/scripts/initramfs.sh"
 
@@ -106,9 +115,9 @@ base=${pair[0]} cand=${pair[1]}
 # The combined report: rows joined by name, granularity of every kernel.
 {
 	for v in "${pair[@]}" "${extra[@]}"; do
-		jq -c --arg id "$v" --arg lbl "${VARIANT_LABEL[$v]}" \
+		jq -c --arg id "$v" --arg lbl "${VARIANT_LABEL[$v]:-$v}" \
 			'{id: $id, "label": $lbl, report: .}' "$B/$v.json" 2>/dev/null ||
-			jq -nc --arg id "$v" --arg lbl "${VARIANT_LABEL[$v]}" \
+			jq -nc --arg id "$v" --arg lbl "${VARIANT_LABEL[$v]:-$v}" \
 				'{id: $id, "label": $lbl, report: null}'
 	done
 } | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
@@ -137,6 +146,16 @@ cp "$B/bench.json" "$R/bench.json"
 
 echo
 "$CG_ROOT/scripts/bench-table.sh" "$B/bench.json" | tee "$B/table.txt"
+
+# A candidate that zero-fills the armed extent has no working guard: its
+# ratios would price a kernel without the fix.
+if jq -e --arg cand "$cand" 'any(.granularity[]; .id == $cand and
+	(.armed_collapsed or (.each_armed_collapsed // false)))' "$B/bench.json" >/dev/null; then
+	echo
+	log "ERROR: $cand zero-filled the armed extent: its guard does not work," \
+		"the ratios above are not those of the fix"
+	failed=1
+fi
 
 log "wrote $R/bench.json and $B/table.txt in $(($(now) - start)) s"
 exit "$failed"
