@@ -40,7 +40,7 @@ declare -A VARIANT_SERIES=(
 )
 declare -A VARIANT_CONFIGS=(
 	[vanilla]="base 6.1 vmdebug"
-	[patched]="base 6.1 vmdebug"
+	[patched]="base 6.1"
 	[patched-lockdep]="base 6.1 vmdebug lockdep"
 	[vanilla-debug]="base 6.1 vmdebug lockdep debug"
 	[patched-debug]="base 6.1 vmdebug lockdep debug"
