@@ -15,3 +15,21 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -MMD -MP
 LDLIBS  += -lpthread
+
+# src/lib: helpers shared by the programs, built per program and flavour
+# into $(OBJDIR)/lib/libcg.a and linked after the program's own objects.
+.DEFAULT_GOAL := all
+CPPFLAGS  += -I$(ROOT)/src/lib
+LIB_SRCS  := $(wildcard $(ROOT)/src/lib/*.c)
+LIB_OBJS  := $(LIB_SRCS:$(ROOT)/src/lib/%.c=$(OBJDIR)/lib/%.o)
+LIB_A     := $(OBJDIR)/lib/libcg.a
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(OBJDIR)/lib/%.o: $(ROOT)/src/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+-include $(LIB_OBJS:.o=.d)

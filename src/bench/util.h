@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cg_util.h"
+
 /* One PMD-sized THP extent of a shmem file. */
 #define EXTENT_SIZE (2UL << 20)
 
@@ -14,20 +16,11 @@ extern bool verbose;
 
 size_t pages_per_extent(void);
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t now_ns(void);
-void sleep_ns(uint64_t ns);
-
-const char *errno_name(int err);
-
 /*
  * The reason of the last failure, set by fail() (which returns -1 so that
  * `return fail(...)` reads naturally); one thread reports at a time.
  */
 extern char fail_reason[256];
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Progress on stderr with --verbose. */
-void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

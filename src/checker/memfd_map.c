@@ -121,46 +121,10 @@ int memfd_fill(int fd, size_t size, enum fill_pattern pattern, char *why, size_t
 	return 0;
 }
 
+
 void *map_extents_aligned(int fd, off_t offset, size_t len)
 {
-	size_t reserve_len = len + EXTENT_SIZE;
-	char *reserve = mmap(NULL, reserve_len, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *aligned, *mapped;
-
-	if (reserve == MAP_FAILED)
-		return MAP_FAILED;
-	aligned = (char *)(((uintptr_t)reserve + EXTENT_SIZE - 1) & ~(EXTENT_SIZE - 1));
-	mapped = mmap(aligned, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, offset);
-	if (mapped == MAP_FAILED) {
-		int err = errno;
-
-		munmap(reserve, reserve_len);
-		errno = err;
-		return MAP_FAILED;
-	}
-	if (aligned > reserve)
-		munmap(reserve, (size_t)(aligned - reserve));
-	if (aligned + len < reserve + reserve_len)
-		munmap(aligned + len, (size_t)(reserve + reserve_len - (aligned + len)));
-	return mapped;
-}
-
-void *reserve_aligned(size_t len)
-{
-	size_t reserve_len = len + EXTENT_SIZE;
-	char *reserve = mmap(NULL, reserve_len, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *aligned;
-
-	if (reserve == MAP_FAILED)
-		return MAP_FAILED;
-	aligned = (char *)(((uintptr_t)reserve + EXTENT_SIZE - 1) & ~(EXTENT_SIZE - 1));
-	if (aligned > reserve)
-		munmap(reserve, (size_t)(aligned - reserve));
-	if (aligned + len < reserve + reserve_len)
-		munmap(aligned + len, (size_t)(reserve + reserve_len - (aligned + len)));
-	return aligned;
+	return map_aligned(fd, offset, len, PROT_READ | PROT_WRITE);
 }
 
 int count_vmas(const void *addr, size_t len)

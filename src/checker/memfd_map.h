@@ -38,8 +38,7 @@ int memfd_fill(int fd, size_t size, enum fill_pattern pattern, char *why, size_t
 /* Map [offset, offset + len) of fd shared, each extent PMD-aligned. */
 void *map_extents_aligned(int fd, off_t offset, size_t len);
 
-/* A PROT_NONE placeholder of len bytes at an extent-aligned address. */
-void *reserve_aligned(size_t len);
+/* reserve_aligned() (a PROT_NONE placeholder at an extent-aligned address): cg_util.h. */
 /* VMAs of this process overlapping [addr, addr + len), from /proc/self/maps; -1 on error. */
 int count_vmas(const void *addr, size_t len);
 

@@ -84,27 +84,12 @@ int extent_create(char *why, size_t why_size)
 	return fd;
 }
 
+
 char *extent_map(int fd)
 {
-	size_t reserve_len = 2 * EXTENT_SIZE;
-	char *reserve = mmap(NULL, reserve_len, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *aligned, *map;
+	char *map = map_aligned(fd, 0, EXTENT_SIZE, PROT_READ | PROT_WRITE);
 
-	if (reserve == MAP_FAILED)
-		return NULL;
-	aligned = (char *)(((uintptr_t)reserve + EXTENT_SIZE - 1) & ~(EXTENT_SIZE - 1));
-	map = mmap(aligned, EXTENT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-	if (map == MAP_FAILED) {
-		munmap(reserve, reserve_len);
-		return NULL;
-	}
-	if (aligned > reserve)
-		munmap(reserve, (size_t)(aligned - reserve));
-	if (aligned + EXTENT_SIZE < reserve + reserve_len)
-		munmap(aligned + EXTENT_SIZE,
-		       (size_t)(reserve + reserve_len - (aligned + EXTENT_SIZE)));
-	return map;
+	return map == MAP_FAILED ? NULL : map;
 }
 
 void extent_unmap(char *map)

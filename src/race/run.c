@@ -29,7 +29,7 @@ void row_fail(struct race_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	append_to(ctx->failures, sizeof(ctx->failures), "%s", text);
+	append_sep(ctx->failures, sizeof(ctx->failures), "%s", text);
 }
 
 void row_fact(struct race_ctx *ctx, const char *fmt, ...)
@@ -40,7 +40,7 @@ void row_fact(struct race_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	append_to(ctx->facts, sizeof(ctx->facts), "%s", text);
+	append_sep(ctx->facts, sizeof(ctx->facts), "%s", text);
 }
 
 bool row_register(struct race_ctx *ctx, const char *when)
@@ -507,7 +507,7 @@ void run_row(const struct race_row *row, struct race_ctx *ctx, long timeout_ms,
 		result->verdict = VERDICT_FAIL;
 		format_into(result->detail, sizeof(result->detail), "%s", ctx->failures);
 		if (ctx->facts[0])
-			append_to(result->detail, sizeof(result->detail), "observed: %s", ctx->facts);
+			append_sep(result->detail, sizeof(result->detail), "observed: %s", ctx->facts);
 	} else if (ctx->skipped) {
 		result->verdict = VERDICT_SKIP;
 		format_into(result->detail, sizeof(result->detail), "%s", ctx->facts);

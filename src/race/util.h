@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cg_util.h"
+
 /* One PMD-sized THP extent: the unit every row collapses. */
 #define EXTENT_SIZE (2UL << 20)
 /* The only base page size supported (rows SKIP otherwise), and its extent. */
@@ -15,14 +17,5 @@ extern size_t page_size;
 extern bool verbose;
 
 size_t extent_pages(void);
-const char *errno_name(int err);
-long long now_ms(void);
-void sleep_ms(long ms);
-
-void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void format_into(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void append_to(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #endif

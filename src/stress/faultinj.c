@@ -197,7 +197,7 @@ static void probe(struct fi *f, const char *after)
 	f->probes++;
 	if (holes_in_extent(f, E_PROBE) == 0) {
 		problem(f, "after %s: the armed holey extent collapsed (%s)", after,
-			errno_name(err));
+			err ? errno_name(err) : "OK");
 		reset_extent(f, E_PROBE);
 		return;
 	}
@@ -283,7 +283,7 @@ static void cleanup_collapse_armed(struct fi *f, int err)
 	f->committed = holes_in_extent(f, E_PROBE) == 0;
 	if (f->committed) {
 		problem(f, "MADV_COLLAPSE under injection committed over armed holes (%s)",
-			errno_name(err));
+			err ? errno_name(err) : "OK");
 		reset_extent(f, E_PROBE);
 		return;
 	}
@@ -639,7 +639,8 @@ static void expect_collapse(struct fi *f, int e, int want, const char *while_)
 
 	snprintf(name, sizeof(name), "extent %d %s: %s", e, while_,
 		 want ? "refused" : "collapses");
-	snprintf(detail, sizeof(detail), "MADV_COLLAPSE %s, %ld holes left", errno_name(err), holes);
+	snprintf(detail, sizeof(detail), "MADV_COLLAPSE %s, %ld holes left",
+		 err ? errno_name(err) : "OK", holes);
 	final_check(f, name, want ? err == want && holes == (long)EXTENT_PAGES / 2 : holes == 0,
 		    detail);
 }

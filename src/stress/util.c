@@ -51,45 +51,6 @@ void warnx_(const char *fmt, ...)
 	va_end(ap);
 }
 
-long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-const char *errno_name(int err)
-{
-	switch (err) {
-	case 0:		return "OK";
-	case EPERM:	return "EPERM";
-	case ENOENT:	return "ENOENT";
-	case ESRCH:	return "ESRCH";
-	case EINTR:	return "EINTR";
-	case EIO:	return "EIO";
-	case EBADF:	return "EBADF";
-	case EAGAIN:	return "EAGAIN";
-	case ENOMEM:	return "ENOMEM";
-	case EFAULT:	return "EFAULT";
-	case EBUSY:	return "EBUSY";
-	case EEXIST:	return "EEXIST";
-	case EINVAL:	return "EINVAL";
-	case ENOSPC:	return "ENOSPC";
-	case ENOSYS:	return "ENOSYS";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default:	return strerror(err);
-	}
-}
-
 void rng_seed(struct rng *r, uint64_t seed)
 {
 	r->s = seed ? seed : 0x9E3779B97F4A7C15ULL;
@@ -109,39 +70,6 @@ uint64_t rng_next(struct rng *r)
 unsigned long rng_below(struct rng *r, unsigned long n)
 {
 	return (unsigned long)(rng_next(r) % n);
-}
-
-void *reserve_aligned(size_t len)
-{
-	size_t span = len + EXTENT_SZ;
-	char *raw = mmap(NULL, span, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *aligned;
-
-	if (raw == MAP_FAILED)
-		return MAP_FAILED;
-	aligned = (char *)(((uintptr_t)raw + EXTENT_SZ - 1) & ~(EXTENT_SZ - 1));
-	if (aligned > raw)
-		munmap(raw, (size_t)(aligned - raw));
-	if (aligned + len < raw + span)
-		munmap(aligned + len, (size_t)(raw + span - (aligned + len)));
-	return aligned;
-}
-
-void *map_aligned(int fd, off_t offset, size_t len, int prot)
-{
-	char *at = reserve_aligned(len), *got;
-
-	if (at == MAP_FAILED)
-		return MAP_FAILED;
-	got = mmap(at, len, prot, MAP_SHARED | MAP_FIXED, fd, offset);
-	if (got == MAP_FAILED) {
-		int err = errno;
-
-		munmap(at, len);
-		errno = err;
-	}
-	return got;
 }
 
 int read_file(const char *path, char *buf, size_t size)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cg_util.h"
+
 #define PAGE_SZ      4096UL
 #define EXTENT_PAGES 512UL
 #define EXTENT_SZ    (PAGE_SZ * EXTENT_PAGES)
@@ -20,10 +22,6 @@ void set_log_tag(const char *tag);
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-long long now_ms(void);
-void sleep_ms(long ms);
-const char *errno_name(int err);
-
 /* xorshift64*, one state per thread. */
 struct rng {
 	uint64_t s;
@@ -33,10 +31,7 @@ uint64_t rng_next(struct rng *r);
 /* Uniform in [0, n), n > 0. */
 unsigned long rng_below(struct rng *r, unsigned long n);
 
-/* Maps len bytes of fd at offset, the address aligned to EXTENT_SZ. */
-void *map_aligned(int fd, off_t offset, size_t len, int prot);
-/* A PROT_NONE reservation of len bytes aligned to EXTENT_SZ (for mremap). */
-void *reserve_aligned(size_t len);
+/* map_aligned() and reserve_aligned() (EXTENT_SZ == CG_EXTENT_SIZE): cg_util.h. */
 
 /* Reads a whole small file into buf (NUL-terminated); -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
