@@ -68,12 +68,12 @@ test_races() {
 
 test_stress() {
 	local p="stress_seconds=$STRESS_SECONDS"
-	if debug_job vanilla-debug stress "$CG_ROOT/src/stress/job-stress.sh" \
+	if debug_job vanilla-debug stress "$CG_ROOT/src/stress/job.sh" \
 		"stress_seconds=$VANILLA_STRESS_SECONDS"; then
 		debug_expect vanilla-debug stress "stress catches the bug (integrity violations > 0)" \
 			'.violations > 0'
 	fi
-	if debug_job patched-debug stress "$CG_ROOT/src/stress/job-stress.sh" "$p"; then
+	if debug_job patched-debug stress "$CG_ROOT/src/stress/job.sh" "$p"; then
 		debug_rc_is patched-debug stress 0
 		debug_expect patched-debug stress "stress: 0 violations, collapses committed and refused" \
 			'.violations == 0 and .collapses_committed > 0 and .collapses_refused > 0'
@@ -85,8 +85,8 @@ test_stress() {
 }
 
 test_faultinj() {
-	if debug_job patched-debug faultinj "$CG_ROOT/src/stress/job-faultinj.sh" \
-		"fi_seconds=$FAULTINJ_SECONDS"; then
+	if debug_job patched-debug faultinj "$CG_ROOT/src/stress/job.sh" \
+		"stress_mode=faultinj fi_seconds=$FAULTINJ_SECONDS"; then
 		debug_rc_is patched-debug faultinj 0
 		tap_note "$(jq -c '.summary // .' "$T/patched-debug-faultinj/report.json")"
 	fi

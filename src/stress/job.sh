@@ -1,0 +1,86 @@
+#!/bin/sh
+# Guest job (scripts/boot.sh VARIANT OUTDIR src/stress/job.sh): runs
+# collapse-stress with its JSON report on the results channel /dev/ttyS1,
+# then, when the kernel has kmemleak, scans for leaks made during the job.
+# Kernel parameters choose the run:
+#   stress_mode=stress (default)  stress_seconds=N (60)
+#   stress_mode=faultinj          fault injection aimed at the collapse and
+#                                 registration paths, then the final checks:
+#                                 fi_seconds=N (20), fi_max_nth=N (3000),
+#                                 fi_only=KIND
+#
+# Exit code: collapse-stress's (0 clean, 1 integrity violations or a failed
+# check, 2 set-up error, e.g. no fault injection in this kernel), or 3 when
+# it was clean but kmemleak reported a leak made during the job. The
+# kernel's own reports on the console (WARNING, KASAN, lockdep...) are judged
+# by scripts/boot.sh.
+mode=stress
+seconds=60
+fi_seconds=20
+fi_max_nth=3000
+fi_only=
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	stress_mode=*) mode=${arg#stress_mode=} ;;
+	stress_seconds=*) seconds=${arg#stress_seconds=} ;;
+	fi_seconds=*) fi_seconds=${arg#fi_seconds=} ;;
+	fi_max_nth=*) fi_max_nth=${arg#fi_max_nth=} ;;
+	fi_only=*) fi_only="--fi-only ${arg#fi_only=}" ;;
+	esac
+done
+tag="job-$mode"
+grep -q " /sys/kernel/debug " /proc/mounts ||
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+# kmemleak: objects the boot left unreferenced (6.1 tinyconfig with ACPI has
+# a few from acpi_os_create_cache) are reported by a first scan and cleared,
+# so that the scans at the end report only what leaked during the job.
+leaks=/sys/kernel/debug/kmemleak
+if [ -e $leaks ]; then
+	# The first scan after boot reports nothing: scan twice.
+	echo scan >$leaks
+	sleep 1
+	echo scan >$leaks
+	echo "$tag: kmemleak baseline: $(grep -c '^unreferenced object' $leaks)" \
+		"boot-time reports, cleared (not counted)"
+	echo clear >$leaks
+fi
+
+echo "$tag: kernel $(uname -r)"
+start=$(date +%s)
+case $mode in
+stress)
+	collapse-stress --seconds "$seconds" --json-out /dev/ttyS1
+	;;
+faultinj)
+	# shellcheck disable=SC2086 # $fi_only is an option and its argument
+	collapse-stress --faultinj --fi-seconds "$fi_seconds" \
+		--fi-max-nth "$fi_max_nth" $fi_only --json-out /dev/ttyS1
+	;;
+*)
+	echo "$tag: unknown stress_mode"
+	exit 2
+	;;
+esac
+rc=$?
+echo "$tag: collapse-stress exit $rc after $(($(date +%s) - start)) s"
+grep -E '^(Shmem|ShmemHugePages):' /proc/meminfo
+
+if [ -e $leaks ]; then
+	# An object is reported once it is older than 5 s and a scan found it
+	# unreferenced: wait, scan twice. debugfs files have no size: read it.
+	sleep 6
+	echo scan >$leaks
+	sleep 1
+	echo scan >$leaks
+	report=$(cat $leaks)
+	if [ -n "$report" ]; then
+		echo "$tag: kmemleak: $(echo "$report" | grep -c '^unreferenced object')" \
+			"new reports:"
+		echo "$report" | head -n 80
+		[ $rc -eq 0 ] && rc=3
+	else
+		echo "$tag: kmemleak: no leak reported"
+	fi
+fi
+exit $rc
