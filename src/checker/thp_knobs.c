@@ -36,7 +36,7 @@ static struct knob knobs[] = {
 /* "always [madvise] never" -> "madvise"; "511\n" -> "511". */
 static int read_knob(const char *path, char *value, size_t size)
 {
-	char raw[256], *start, *end;
+	char raw[256];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t got;
 
@@ -47,19 +47,7 @@ static int read_knob(const char *path, char *value, size_t size)
 	if (got < 0)
 		return -errno;
 	raw[got] = '\0';
-	start = strchr(raw, '[');
-	if (start) {
-		start++;
-		end = strchr(start, ']');
-	} else {
-		start = raw;
-		end = start + strcspn(start, " \n");
-	}
-	if (!end || (size_t)(end - start) >= size)
-		return -EINVAL;
-	memcpy(value, start, (size_t)(end - start));
-	value[end - start] = '\0';
-	return 0;
+	return knob_value(raw, value, size);
 }
 
 static int write_knob(const char *path, const char *value)

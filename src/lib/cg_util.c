@@ -86,3 +86,22 @@ void append_sep(char *buf, size_t size, const char *fmt, ...)
 	vsnprintf(buf + used, size - used, fmt, ap);
 	va_end(ap);
 }
+
+int knob_value(const char *raw, char *value, size_t size)
+{
+	const char *start, *end;
+
+	start = strchr(raw, '[');
+	if (start) {
+		start++;
+		end = strchr(start, ']');
+	} else {
+		start = raw;
+		end = start + strcspn(start, " \n");
+	}
+	if (!end || (size_t)(end - start) >= size)
+		return -EINVAL;
+	memcpy(value, start, (size_t)(end - start));
+	value[end - start] = '\0';
+	return 0;
+}

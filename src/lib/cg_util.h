@@ -39,6 +39,9 @@ void append_sep(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* A PROT_NONE placeholder of len bytes at a CG_EXTENT_SIZE-aligned address, or MAP_FAILED. */
+/* A sysfs knob's text: "always [madvise] never" -> "madvise"; "511\n" -> "511". */
+int knob_value(const char *raw, char *value, size_t size);
+
 void *reserve_aligned(size_t len);
 /* Maps [offset, offset + len) of fd shared at a CG_EXTENT_SIZE-aligned address, or MAP_FAILED. */
 void *map_aligned(int fd, off_t offset, size_t len, int prot);

@@ -114,24 +114,12 @@ int write_file(const char *path, const char *value)
 
 int read_knob(const char *path, char *value, size_t size)
 {
-	char raw[256], *start, *end;
+	char raw[256];
 	int got = read_file(path, raw, sizeof(raw));
 
 	if (got < 0)
 		return got;
-	start = strchr(raw, '[');
-	if (start) {
-		start++;
-		end = strchr(start, ']');
-	} else {
-		start = raw;
-		end = start + strcspn(start, " \n");
-	}
-	if (!end || (size_t)(end - start) >= size)
-		return -EINVAL;
-	memcpy(value, start, (size_t)(end - start));
-	value[end - start] = '\0';
-	return 0;
+	return knob_value(raw, value, size);
 }
 
 static long field_value(const char *path, const char *field, const char *sep)
