@@ -7,12 +7,17 @@
  *   2  seed v1: flag of the scanned VMA, re-take mmap_lock and look again
  *   3  review's variant: flag read once under mmap_lock, passed down
  *   4  seed's proposal: per-inode counter, whole inode, commit iff zero
- *   5  ours: count of VM_UFFD_MISSING VMAs + walk of the extent's holes
- *   6  upstream (>= 6.4): placeholders, then walk [start, start + NR]
+ *   5  ours, v1: count of VM_UFFD_MISSING VMAs + walk of the extent's
+ *      holes, with 6.1's walk that fills the holes early
+ *   6  upstream (>= 6.4): holes empty, placeholders, then walk
+ *      [start, start + NR]
+ *   7  ours, v2 (issue 10): holes empty, the data copied privately; hole
+ *      recheck, the count + hole walk and the store in one step
+ *   8  v2 without the count: upstream's placeholders with v2's precise walk
  *
  * plus a variant of design 5 (i_mmap_rwsem dropped before the commit) and
- * three ablations of design 5 that must fail (so that design 5 passing is
- * not a property of the scenario).
+ * ablations of designs 5, 7 and 8 that must fail (so that a design passing
+ * is not a property of the scenarios).
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +37,7 @@ static uint8_t extent_holes_now(const struct model *m, const struct state *s)
 }
 
 /* Is there a linked VMA with VM_UFFD_MISSING over [first..last] that maps
- * one of @holes (holes == ~0u: any index)? */
+ * one of @holes (holes == ~0u: any index)?  vma_interval_tree_foreach(). */
 static bool armed_vma_over(const struct model *m, const struct state *s,
 			   unsigned holes, int first, int last, char *why,
 			   size_t n)
@@ -285,10 +290,11 @@ static bool d5_early(const struct model *m, const struct state *s, char *why,
  * over exactly [start, start + HPAGE_PMD_NR - 1], refuse if a VMA with
  * VM_UFFD_MISSING maps an index recorded in cc->holes.
  */
-static bool d5_guard(const struct model *m, struct state *s, char *why,
-		     size_t n)
+static bool count_then_walk(const struct model *m, const struct state *s,
+			    int last, const char *holes_are, char *why,
+			    size_t n)
 {
-	int first = m->sc->start, last = m->sc->start + m->sc->len - 1;
+	int first = m->sc->start;
 
 	if (!s->c_holes) {
 		snprintf(why, n, "nr_none == 0, no check");
@@ -300,14 +306,21 @@ static bool d5_guard(const struct model *m, struct state *s, char *why,
 	}
 	if (armed_vma_over(m, s, s->c_holes, first, last, why, n))
 		return true;
-	snprintf(why, n, "count %d, no armed vma over a filled hole in [%d..%d]",
-		 s->count, first, last);
+	snprintf(why, n, "count %d, no armed vma over a %s hole in [%d..%d]",
+		 s->count, holes_are, first, last);
 	return false;
+}
+
+static bool d5_guard(const struct model *m, struct state *s, char *why,
+		     size_t n)
+{
+	return count_then_walk(m, s, m->sc->start + m->sc->len - 1, "filled",
+			       why, n);
 }
 
 static const struct design d5 = {
 	.id = "5",
-	.name = "ours: count + hole walk",
+	.name = "v1: count + hole walk",
 	.fill_holes_early = true,
 	.reg_locks = "i_mmap_lock_write",
 	.reg_immap = true,
@@ -339,6 +352,7 @@ static const struct design d5_drop = {
 	.on_vma_link = count_link,
 	.on_vma_unlink = count_unlink,
 	.invariant = count_exact,
+	.of = "5",
 	.variant = true,
 };
 
@@ -365,6 +379,7 @@ static const struct design d5_nofork = {
 	.on_vma_link = count_link_nofork,
 	.on_vma_unlink = count_unlink,
 	.invariant = count_exact,
+	.of = "5",
 	.ablation = true,
 };
 
@@ -373,18 +388,8 @@ static const struct design d5_nofork = {
 static bool d5_guard_short(const struct model *m, struct state *s, char *why,
 			   size_t n)
 {
-	int first = m->sc->start, last = m->sc->start + m->sc->len - 2;
-
-	if (!s->c_holes || !s->count) {
-		snprintf(why, n, "%s", !s->c_holes ? "nr_none == 0, no check"
-						   : "count 0");
-		return false;
-	}
-	if (armed_vma_over(m, s, s->c_holes, first, last, why, n))
-		return true;
-	snprintf(why, n, "count %d, no armed vma over a filled hole in [%d..%d]",
-		 s->count, first, last);
-	return false;
+	return count_then_walk(m, s, m->sc->start + m->sc->len - 2, "filled",
+			       why, n);
 }
 
 static const struct design d5_short = {
@@ -401,6 +406,7 @@ static const struct design d5_short = {
 	.on_vma_link = count_link,
 	.on_vma_unlink = count_unlink,
 	.invariant = count_exact,
+	.of = "5",
 	.ablation = true,
 };
 
@@ -418,6 +424,7 @@ static const struct design d5_early_only = {
 	.on_vma_link = count_link,
 	.on_vma_unlink = count_unlink,
 	.invariant = count_exact,
+	.of = "5",
 	.ablation = true,
 };
 
@@ -425,9 +432,12 @@ static const struct design d5_early_only = {
 /* 6. Upstream (Linux >= 6.4).                                         */
 
 /*
- * collapse_file() leaves holes empty during its walk.  Then, if nr_none:
- * i_mmap_lock_read(); xas_lock_irq(); store XA_RETRY_ENTRY into every hole
- * (a hole that got a page meanwhile: SCAN_PAGE_FILLED);
+ * collapse_file() leaves holes empty during its walk, and the small pages
+ * in the page cache, locked ("maintain page cache uptodate flag"); it
+ * copies into the huge page and marks it uptodate before the commit.
+ * Then, if nr_none: i_mmap_lock_read(); xas_lock_irq(); store
+ * XA_RETRY_ENTRY into every empty index, counting them (a mismatch with
+ * nr_none: SCAN_PAGE_FILLED; state.c, recheck_holes and retry_entries);
  * vma_interval_tree_foreach(vma, &mapping->i_mmap, start, end) with
  * end = start + HPAGE_PMD_NR, an inclusive bound: refuse if any VMA has
  * VM_UFFD_MISSING; i_mmap_unlock_read(); the i_pages lock is kept until
@@ -443,40 +453,211 @@ static bool d6_guard(const struct model *m, struct state *s, char *why,
 		snprintf(why, n, "nr_none == 0, no check");
 		return false;
 	}
-	for (int i = first; i < first + sc->len; i++)
-		if ((s->c_holes & BIT(i)) && s->pk[i] != PK_HOLE) {
-			snprintf(why, n, "hole %d was filled: SCAN_PAGE_FILLED",
-				 i);
-			return true;
-		}
-	for (int i = first; i < first + sc->len; i++)
-		if (s->c_holes & BIT(i))
-			s->pk[i] = PK_RETRY;
 	if (armed_vma_over(m, s, ~0u, first, last, why, n)) {
 		size_t o = strlen(why);
 
 		snprintf(why + o, n - o, " (walk [%d..%d])", first, last);
 		return true;
 	}
-	snprintf(why, n, "retry entries stored; no armed vma over [%d..%d]",
-		 first, last);
+	snprintf(why, n, "no armed vma over [%d..%d]", first, last);
 	return false;
 }
 
 static const struct design d6 = {
 	.id = "6",
 	.name = "upstream: placeholders",
-	.fill_holes_early = false,
+	.publish_uptodate = true,
+	.recheck_holes = true,
+	.retry_entries = true,
 	.commit_hold = HOLD_XA,
 	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
 	.pre_commit_refuse = d6_guard,
 };
 
 /* ------------------------------------------------------------------ */
+/* 7. Ours, v2: holes stay empty; decide, fill and commit in one step.  */
+
+/*
+ * mm/khugepaged.c collapse_file() (the series after issue 10): the walk
+ * locks, isolates and unmaps the small pages and leaves them in the page
+ * cache; holes stay empty and are recorded in cc->holes.  The data is
+ * copied and the holes zeroed into the huge page while nobody else can
+ * see it, and it is marked uptodate.  Then one step:
+ *   i_mmap_lock_read() (if nr_none); xas_lock_irq();
+ *   (a) a recorded hole that is no longer empty: SCAN_PAGE_FILLED
+ *       (state.c, recheck_holes);
+ *   (b) collapse_fills_uffd_missing_hole(): count, then
+ *       uffd_missing_maps_hole() over exactly [start, start + NR - 1] and
+ *       the holes: SCAN_UFFD_MISSING;
+ *   (c) the join store of the uptodate, locked huge page;
+ *   xas_unlock_irq(); i_mmap_unlock_read().
+ * Registrations change VM_UFFD_MISSING and the count under
+ * i_mmap_lock_write(), so none can fall inside the step.
+ */
+static bool d7_guard(const struct model *m, struct state *s, char *why,
+		     size_t n)
+{
+	return count_then_walk(m, s, m->sc->start + m->sc->len - 1,
+			       "recorded", why, n);
+}
+
+#define V2_COUNT_HOOKS                                                         	.early_fail = d5_early, .on_register = count_register,                 	.on_unregister = count_unregister, .on_vma_link = count_link,          	.on_vma_unlink = count_unlink, .invariant = count_exact
+
+static const struct design d7 = {
+	.id = "7",
+	.name = "v2: decide/fill/commit, 1 step",
+	.publish_uptodate = true,
+	.recheck_holes = true,
+	.commit_hold = HOLD_NONE,
+	.reg_locks = "i_mmap_lock_write",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.pre_commit_refuse = d7_guard,
+	V2_COUNT_HOOKS,
+};
+
+/* Ablation: no recheck of the holes; a hole filled meanwhile is
+ * overwritten by the commit. */
+static const struct design d7_norecheck = {
+	.id = "7-norecheck",
+	.name = "w/o the hole recheck",
+	.publish_uptodate = true,
+	.commit_hold = HOLD_NONE,
+	.reg_locks = "i_mmap_lock_write",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.pre_commit_refuse = d7_guard,
+	V2_COUNT_HOOKS,
+	.of = "7",
+	.ablation = true,
+};
+
+/* Ablation: i_mmap_rwsem dropped between the decision and the store
+ * (which retakes the i_pages lock and rechecks the holes). */
+static const struct design d7_split = {
+	.id = "7-split",
+	.name = "i_mmap dropped pre-store",
+	.publish_uptodate = true,
+	.recheck_holes = true,
+	.commit_hold = HOLD_NOTHING,
+	.reg_locks = "i_mmap_lock_write",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.pre_commit_refuse = d7_guard,
+	V2_COUNT_HOOKS,
+	.of = "7",
+	.ablation = true,
+};
+
+/* Ablation: registrations take only mmap_lock, so one can set
+ * VM_UFFD_MISSING behind the walk of i_mmap and before the store; the
+ * i_pages lock does not stop a lockless lookup from seeing the hole. */
+static const struct design d7_noreg = {
+	.id = "7-noreg",
+	.name = "register w/o i_mmap lock",
+	.publish_uptodate = true,
+	.recheck_holes = true,
+	.commit_hold = HOLD_XA,
+	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.pre_commit_refuse = d7_guard,
+	V2_COUNT_HOOKS,
+	.of = "7",
+	.ablation = true,
+};
+
+/* Ablation: the commit publishes the huge page before the copy (6.1's
+ * order): it is locked and not uptodate until the copy ends. */
+static const struct design d7_late = {
+	.id = "7-late",
+	.name = "copy after the commit",
+	.recheck_holes = true,
+	.commit_hold = HOLD_NONE,
+	.reg_locks = "i_mmap_lock_write",
+	.reg_immap = true,
+	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.pre_commit_refuse = d7_guard,
+	V2_COUNT_HOOKS,
+	.of = "7",
+	.ablation = true,
+};
+
+/* ------------------------------------------------------------------ */
+/* 8. v2 without the count: upstream's placeholders, v2's precise walk. */
+
+/* No count: the walk runs whenever the extent has holes, both in the fail
+ * fast check (under i_mmap_lock_read) and in the commit step. */
+static bool d8_early(const struct model *m, const struct state *s, char *why,
+		     size_t n)
+{
+	uint8_t holes = extent_holes_now(m, s);
+	int first = m->sc->start, last = m->sc->start + m->sc->len - 1;
+
+	if (!holes) {
+		snprintf(why, n, "no hole");
+		return false;
+	}
+	if (armed_vma_over(m, s, holes, first, last, why, n))
+		return true;
+	snprintf(why, n, "no armed vma over a hole");
+	return false;
+}
+
+/*
+ * The commit step as in design 7, but registrations take only mmap_lock
+ * (no hook in generic mm code): (a) and the retry entries under the
+ * i_pages lock first, then the walk of exactly [start, start + NR - 1]
+ * and the holes; the i_pages lock is kept to the join store (HOLD_XA).
+ * A registration that the walk misses finds retry entries, not holes.
+ */
+static bool d8_guard(const struct model *m, struct state *s, char *why,
+		     size_t n)
+{
+	int first = m->sc->start, last = m->sc->start + m->sc->len - 1;
+
+	if (!s->c_holes) {
+		snprintf(why, n, "nr_none == 0, no check");
+		return false;
+	}
+	if (armed_vma_over(m, s, s->c_holes, first, last, why, n))
+		return true;
+	snprintf(why, n, "no armed vma over a hole in [%d..%d]", first, last);
+	return false;
+}
+
+static const struct design d8 = {
+	.id = "8",
+	.name = "v2 w/o count: retry entries",
+	.publish_uptodate = true,
+	.recheck_holes = true,
+	.retry_entries = true,
+	.commit_hold = HOLD_XA,
+	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.early_fail = d8_early,
+	.pre_commit_refuse = d8_guard,
+};
+
+/* Ablation: design 8 without the retry entries. */
+static const struct design d8_noretry = {
+	.id = "8-noretry",
+	.name = "w/o the retry entries",
+	.publish_uptodate = true,
+	.recheck_holes = true,
+	.commit_hold = HOLD_XA,
+	.guard_locks = "i_mmap_lock_read + xas_lock_irq",
+	.early_fail = d8_early,
+	.pre_commit_refuse = d8_guard,
+	.of = "8",
+	.ablation = true,
+};
+
+/* ------------------------------------------------------------------ */
 
 const struct design *const designs[] = {
-	&d1, &d2, &d3, &d4, &d5, &d6, &d5_drop, &d5_nofork, &d5_early_only,
-	&d5_short,
+	&d1,	       &d2,	      &d3,	  &d4,
+	&d5,	       &d6,	      &d7,	  &d8,
+	&d5_drop,      &d5_nofork,    &d5_early_only, &d5_short,
+	&d7_norecheck, &d7_split,     &d7_noreg,      &d7_late,
+	&d8_noretry,
 };
 const int nr_designs = sizeof(designs) / sizeof(designs[0]);
 

@@ -18,11 +18,21 @@
  *               that retries more than MAX_RETRIES times
  *   P_INVARIANT the design's own invariant fails in a reachable state
  *   P_NOREFUSE  the collapse refused or failed fast (precision scenarios)
+ * and the three of issue 10 (a refused collapse must be invisible):
+ *   P_EEXIST    the collapse is over and an index for which a UFFDIO_COPY
+ *               got EEXIST is a hole
+ *   P_WAIT      the collapse refused or gave up while a fault waited on
+ *               its huge page
+ *   P_OBSERVED  the collapse's zeroes land on an index that the observer
+ *               saw missing (lseek/mincore) after registering, under that
+ *               registration
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model.h"
 
@@ -35,25 +45,40 @@ struct node {
 	uint16_t depth;
 };
 
+/* Open addressing; the state's hash is kept next to its node index, so
+ * that most mismatches cost no memcmp() and growing rehashes nothing. */
+struct slot {
+	uint32_t node; /* node index + 1, 0 = empty */
+	uint32_t hash;
+};
+
 struct explorer {
 	const struct model *m;
 	struct result *r;
 	struct node *nodes;
 	uint32_t nnodes, cap;
-	uint32_t *table; /* node index + 1, 0 = empty */
+	struct slot *table;
 	uint32_t tmask;
 };
 
-static uint64_t hash_state(const struct state *s)
+/* A word at a time, then a 64-bit finaliser (murmur3's fmix64). */
+static uint32_t hash_state(const struct state *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < sizeof(*s); i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
+	for (; i + sizeof(w) <= sizeof(*s); i += sizeof(w)) {
+		memcpy(&w, p + i, sizeof(w));
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
-	return h ^ (h >> 29);
+	for (; i < sizeof(*s); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 static void *xrealloc(void *p, size_t n)
@@ -70,33 +95,40 @@ static void grow_table(struct explorer *x)
 {
 	uint32_t size = x->tmask ? (x->tmask + 1) * 2 : 1024;
 
-	free(x->table);
+	struct slot *old = x->table;
+	uint32_t old_size = x->tmask ? x->tmask + 1 : 0;
+
 	x->table = calloc(size, sizeof(*x->table));
 	if (!x->table) {
 		fprintf(stderr, "guard-model: out of memory\n");
 		exit(2);
 	}
 	x->tmask = size - 1;
-	for (uint32_t i = 0; i < x->nnodes; i++) {
-		uint32_t h = (uint32_t)hash_state(&x->nodes[i].s) & x->tmask;
+	for (uint32_t i = 0; i < old_size; i++) {
+		uint32_t h;
 
-		while (x->table[h])
+		if (!old[i].node)
+			continue;
+		h = old[i].hash & x->tmask;
+		while (x->table[h].node)
 			h = (h + 1) & x->tmask;
-		x->table[h] = i + 1;
+		x->table[h] = old[i];
 	}
+	free(old);
 }
 
 /* Returns true if @s is new (and adds it). */
 static bool insert(struct explorer *x, const struct state *s, uint32_t parent,
 		   int actor, int choice, int depth)
 {
-	uint32_t h;
+	uint32_t hash = hash_state(s), h;
 
 	if ((uint64_t)(x->nnodes + 1) * 2 > (uint64_t)x->tmask + 1)
 		grow_table(x);
-	h = (uint32_t)hash_state(s) & x->tmask;
-	while (x->table[h]) {
-		if (!memcmp(&x->nodes[x->table[h] - 1].s, s, sizeof(*s)))
+	h = hash & x->tmask;
+	while (x->table[h].node) {
+		if (x->table[h].hash == hash &&
+		    !memcmp(&x->nodes[x->table[h].node - 1].s, s, sizeof(*s)))
 			return false;
 		h = (h + 1) & x->tmask;
 	}
@@ -115,7 +147,7 @@ static bool insert(struct explorer *x, const struct state *s, uint32_t parent,
 		.choice = (uint8_t)choice,
 		.depth = (uint16_t)depth,
 	};
-	x->table[h] = ++x->nnodes;
+	x->table[h] = (struct slot){ .node = ++x->nnodes, .hash = hash };
 	return true;
 }
 
@@ -143,13 +175,14 @@ static void note(struct explorer *x, enum prop p, uint32_t at, int actor,
 	}
 }
 
+/* r->seconds: CPU time of the exploring thread (rows run in parallel). */
 void explore(const struct model *m, struct result *r)
 {
 	struct explorer x = { .m = m, .r = r };
 	struct timespec t0, t1;
 	struct state init;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	memset(r, 0, sizeof(*r));
 	r->d = m->d;
 	r->sc = m->sc;
@@ -180,6 +213,14 @@ void explore(const struct model *m, struct result *r)
 					note(&x, P_VISIBLE, q, a, c);
 				if (ev.bits & EV_STRICT)
 					note(&x, P_STRICT, q, a, c);
+				if (ev.bits & EV_WAITED)
+					note(&x, P_WAIT, q, a, c);
+				if (ev.bits & EV_OBSERVED)
+					note(&x, P_OBSERVED, q, a, c);
+				if (ev.bits & EV_GAVE_UP) {
+					r->gave_up_somewhere = true;
+					note(&x, P_GIVES_UP, q, a, c);
+				}
 				if (ev.bits & EV_LIVELOCK)
 					note(&x, P_FAULTS, q, a, c);
 				if (ev.bits & EV_REFUSE) {
@@ -194,6 +235,8 @@ void explore(const struct model *m, struct result *r)
 					note(&x, P_INVARIANT, q, a, c);
 				if (model_lost_wakeup(m, &nx))
 					note(&x, P_FAULTS, q, a, c);
+				if (model_eexist_for_hole(m, &nx))
+					note(&x, P_EEXIST, q, a, c);
 			}
 		}
 		if (!moved && !model_all_done(m, &cur))
@@ -202,7 +245,7 @@ void explore(const struct model *m, struct result *r)
 	r->states = x.nnodes;
 	free(x.nodes);
 	free(x.table);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	r->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
@@ -227,6 +270,44 @@ void run_row(const struct design *d, struct row *row)
 	}
 }
 
+/* Every design's row, on as many threads as there are CPUs (at most
+ * MAX_THREADS): the explorations share nothing but the next row's index. */
+#define MAX_THREADS 8
+
+struct row_queue {
+	const struct design *const *ds;
+	struct row *rows;
+	int n, next;
+};
+
+static void *row_worker(void *arg)
+{
+	struct row_queue *q = arg;
+	int i;
+
+	while ((i = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED)) < q->n)
+		run_row(q->ds[i], &q->rows[i]);
+	return NULL;
+}
+
+void run_rows(const struct design *const *ds, struct row *rows, int n)
+{
+	struct row_queue q = { .ds = ds, .rows = rows, .n = n };
+	pthread_t tid[MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int nthreads = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (int)cpus;
+	int started = 0;
+
+	for (int t = 1; t < nthreads; t++) {
+		if (pthread_create(&tid[started], NULL, row_worker, &q))
+			break;
+		started++;
+	}
+	row_worker(&q);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+}
+
 void row_free(struct row *row)
 {
 	for (int i = 0; i < NR_SCEN; i++)
@@ -248,6 +329,20 @@ bool row_safe(const struct row *row)
 	return true;
 }
 
+/* Invisible (issue 10): no EEXIST for a hole, no fault waiting for a
+ * refused collapse, no observed hole filled, in every scenario. */
+bool row_invisible(const struct row *row)
+{
+	for (int i = 0; i < NR_SCEN; i++) {
+		const struct result *r = &row->r[i];
+
+		if (r->f[P_EEXIST].found || r->f[P_WAIT].found ||
+		    r->f[P_OBSERVED].found)
+			return false;
+	}
+	return true;
+}
+
 const char *prop_name(enum prop p)
 {
 	switch (p) {
@@ -257,6 +352,10 @@ const char *prop_name(enum prop p)
 	case P_FAULTS: return "every fault ends (no stuck state, lost wake-up, livelock)";
 	case P_INVARIANT: return "count == VMAs in i_mmap with VM_UFFD_MISSING";
 	case P_NOREFUSE: return "the collapse is not refused";
+	case P_EEXIST: return "no copy into an index that stays a hole fails (EEXIST)";
+	case P_WAIT: return "no fault waits for a collapse that is refused";
+	case P_OBSERVED: return "no index observed missing after registering is filled by the collapse";
+	case P_GIVES_UP: return "the collapse gives up: a hole was filled meanwhile";
 	default: return "?";
 	}
 }

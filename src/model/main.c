@@ -1,7 +1,9 @@
 /*
  * guard-model: explore every interleaving of bounded scenarios of a shmem
  * THP collapse racing with userfaultfd MISSING registration, faults, the
- * pager, fork, exit and munmap, for six designs of the collapse guard.
+ * pager (fault-driven and background UFFDIO_COPY), an lseek/mincore
+ * observer, fork, exit and munmap, for eight designs of the collapse guard
+ * and their variants and ablations.
  *
  *   guard-model            the table, counterexamples, then the self-tests
  *   guard-model --test     the self-tests only (TAP)
@@ -47,14 +49,132 @@ static bool collapses(const struct row *r, int sc)
 	return !r->r[sc].f[P_NOREFUSE].found && r->r[sc].committed_somewhere;
 }
 
+/* The shortest counterexample of @p over all scenarios: its length and
+ * scenario, or 0 if the property holds. */
+static int shortest(const struct row *r, enum prop p, const char **where)
+{
+	int len = 0;
+
+	*where = "-";
+	for (int s = 0; s < NR_SCEN; s++) {
+		const struct finding *f = &r->r[s].f[p];
+
+		if (f->found && (!len || f->len < len)) {
+			len = f->len;
+			*where = scenarios[s]->id;
+		}
+	}
+	return len;
+}
+
+static bool breaks(const struct row *r, enum prop p)
+{
+	const char *where;
+
+	return shortest(r, p, &where) > 0;
+}
+
+static bool collapses_everywhere(const struct row *r)
+{
+	return collapses(r, S_BELOW) && collapses(r, S_ABOVE) &&
+	       collapses(r, S_FULL);
+}
+
+static bool gives_up_somewhere(const struct row *r)
+{
+	for (int s = 0; s < NR_SCEN; s++)
+		if (r->r[s].gave_up_somewhere)
+			return true;
+	return false;
+}
+
+/* Issue 10: v1 breaks each new property, upstream and v2 keep them all. */
+static void issue10_tests(const struct row *rows, int n)
+{
+	static const enum prop props[] = { P_EEXIST, P_WAIT, P_OBSERVED };
+	static const char *const short_name[] = {
+		[P_EEXIST] = "eexist",
+		[P_WAIT] = "wait",
+		[P_OBSERVED] = "observed",
+	};
+	const struct row *r5 = row_of(rows, n, "5"), *r6 = row_of(rows, n, "6");
+	const struct row *r7 = row_of(rows, n, "7"), *r8 = row_of(rows, n, "8");
+	char det[200];
+	size_t o = 0;
+	bool ok = true;
+
+	for (size_t k = 0; k < sizeof(props) / sizeof(props[0]); k++) {
+		const char *where;
+		int len = shortest(r5, props[k], &where);
+
+		ok = ok && len > 0;
+		o += snprintf(det + o, sizeof(det) - o, "%s%s: %d steps (%s)",
+			      k ? ", " : "", short_name[props[k]], len, where);
+	}
+	tap(ok,
+	    "design 5 (v1) breaks each property of issue 10 with a shortest "
+	    "counterexample",
+	    det);
+
+	tap(row_invisible(r6) && gives_up_somewhere(r6),
+	    "design 6 (upstream) keeps the properties of issue 10 and gives up "
+	    "when a hole is filled meanwhile",
+	    NULL);
+
+	snprintf(det, sizeof(det), "%lu + %lu states (race + pager)",
+		 r7->r[S_RACE].states, r7->r[S_PAGER].states);
+	tap(row_safe(r7) && !breaks(r7, P_STRICT) && row_invisible(r7) &&
+		    r7->r[S_RACE].committed_somewhere &&
+		    r7->r[S_PAGER].committed_somewhere && gives_up_somewhere(r7),
+	    "design 7 (v2) passes safety, strict and the properties of issue 10, "
+	    "commits, and gives up when a hole is filled meanwhile",
+	    det);
+
+	snprintf(det, sizeof(det), "below/above/full: 7 %s/%s/%s",
+		 refuses(r7, S_BELOW) ? "refuses" : "collapses",
+		 refuses(r7, S_ABOVE) ? "refuses" : "collapses",
+		 refuses(r7, S_FULL) ? "refuses" : "collapses");
+	tap(collapses_everywhere(r7),
+	    "design 7 (v2) is precise: collapses below and above an armed "
+	    "extent, and a fully populated armed one",
+	    det);
+
+	{
+		const struct row *norecheck = row_of(rows, n, "7-norecheck");
+		const struct row *split = row_of(rows, n, "7-split");
+		const struct row *noreg = row_of(rows, n, "7-noreg");
+		const struct row *late = row_of(rows, n, "7-late");
+
+		snprintf(det, sizeof(det),
+			 "norecheck: safety %s; split: safety %s; noreg: safety "
+			 "%s; late: observed %s",
+			 row_safe(norecheck) ? "holds" : "fails",
+			 row_safe(split) ? "holds" : "fails",
+			 row_safe(noreg) ? "holds" : "fails",
+			 breaks(late, P_OBSERVED) ? "fails" : "holds");
+		tap(!row_safe(norecheck) && !row_safe(split) &&
+			    !row_safe(noreg) && breaks(late, P_OBSERVED),
+		    "design 7's ablations fail: without the hole recheck, with "
+		    "i_mmap_rwsem dropped before the store, with registrations "
+		    "outside i_mmap_rwsem, with the copy after the commit",
+		    det);
+	}
+
+	tap(row_safe(r8) && row_invisible(r8) && collapses_everywhere(r8) &&
+		    !row_safe(row_of(rows, n, "8-noretry")),
+	    "design 8 (v2 without the count) passes safety and the properties "
+	    "of issue 10 and is precise; without its retry entries it fails",
+	    NULL);
+}
+
 static int self_tests(const struct row *rows, int n)
 {
 	char msg[200], det[200];
 
 	tap_n = tap_pass = tap_fail = 0;
-	printf("TAP version 13\n1..7\n");
+	printf("TAP version 13\n1..13\n");
 	for (int k = 1; k <= 3; k++) {
-		char id[4];
+		char id[12];
 		const struct row *r;
 		const struct finding *f;
 
@@ -69,7 +189,7 @@ static int self_tests(const struct row *rows, int n)
 		tap(!row_safe(r) && f->found && f->len > 0, msg, det);
 	}
 	for (int k = 4; k <= 6; k++) {
-		char id[4];
+		char id[12];
 		const struct row *r;
 		bool ok;
 
@@ -118,6 +238,7 @@ static int self_tests(const struct row *rows, int n)
 		    "6 refuses the extent just below an armed one, 5 does not",
 		    det);
 	}
+	issue10_tests(rows, n);
 	printf("%d passed, %d failed\n", tap_pass, tap_fail);
 	return tap_fail ? 1 : 0;
 }
@@ -128,8 +249,10 @@ static void usage(FILE *out)
 		"usage: guard-model [--test] [--design ID]\n"
 		"  (no option)  table, counterexamples, then the self-tests\n"
 		"  --test       self-tests only, as TAP, ending 'N passed, N failed'\n"
-		"  --design ID  table and counterexamples of one design "
-		"(1..6, 5-nofork, 5-early, 5-short)\n");
+		"  --design ID  table and counterexamples of one design (1..8, "
+		"5-drop, 5-nofork, 5-early, 5-short,\n"
+		"               7-norecheck, 7-split, 7-noreg, 7-late, "
+		"8-noretry)\n");
 }
 
 int main(int argc, char **argv)
@@ -163,8 +286,7 @@ int main(int argc, char **argv)
 	rows = calloc(nr_designs, sizeof(*rows));
 	if (!rows)
 		return 2;
-	for (int i = 0; i < nr_designs; i++)
-		run_row(designs[i], &rows[i]);
+	run_rows(designs, rows, nr_designs);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	wall = (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -181,9 +303,12 @@ int main(int argc, char **argv)
 		       "exhaustive breadth-first search\n\n");
 		report_scenarios(stdout);
 		report_table(stdout, sel, nsel);
+		report_invisible_table(stdout, sel, nsel);
 		report_states(stdout, sel, nsel);
 		report_counterexamples(stdout, sel, nsel);
-		printf("explored in %.2f s (wall)\n\nSelf-tests:\n", wall);
+		printf("explored in %.2f s (wall)\n", wall);
+		if (!only)
+			printf("\nSelf-tests:\n");
 	}
 	if (!only)
 		rc = self_tests(rows, nr_designs);

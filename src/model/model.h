@@ -25,9 +25,14 @@
 enum pk {
 	PK_HOLE,   /* nothing: a fault finds it missing */
 	PK_PAGE,   /* an uptodate, unlocked page (see content[]) */
-	PK_LOCKED, /* the collapse's locked page (huge page in a hole, or an
-		      isolated small page): faults wait, UFFDIO_COPY: EEXIST */
-	PK_RETRY,  /* upstream's placeholder (XA_RETRY_ENTRY): same effect */
+	PK_LOCKED, /* a locked, uptodate page: an isolated small page that
+		      stays in the page cache, or the published huge page
+		      before unlock_page(); faults wait, UFFDIO_COPY: EEXIST,
+		      lseek/mincore: data */
+	PK_RETRY,  /* upstream's placeholder (XA_RETRY_ENTRY): faults and
+		      lseek spin, UFFDIO_COPY: EEXIST */
+	PK_NEW,    /* 6.1's huge page stored early: locked, NOT uptodate;
+		      faults wait, UFFDIO_COPY: EEXIST, lseek/mincore: hole */
 };
 
 /* Where the data of a page came from. */
@@ -38,16 +43,26 @@ enum cphase {
 	CP_SCAN_VMA,  /* khugepaged/MADV_COLLAPSE look at a VMA, mmap_lock held */
 	CP_SCAN_FILE, /* hpage_collapse_scan_file(): lockless, early check */
 	CP_FILL,      /* collapse_file() walk, one index per step */
+	CP_COPY,      /* copy into the private huge page (publish_uptodate) */
 	CP_GUARD,     /* the design's check before the commit */
 	CP_COMMIT,    /* join store, when the design separates it from the guard */
-	CP_FINISH,    /* copy/zero-fill, SetPageUptodate, unlock the huge page */
+	CP_FINISH,    /* 6.1: copy/zero-fill, SetPageUptodate; unlock_page */
 	CP_DONE,
 };
 
-enum outcome { O_NONE, O_NOVMA, O_FAILFAST, O_REFUSED, O_COMMITTED };
+enum outcome {
+	O_NONE,
+	O_NOVMA,
+	O_FAILFAST,
+	O_REFUSED,  /* the guard: SCAN_UFFD_MISSING, EBUSY */
+	O_GAVE_UP,  /* a hole was filled meanwhile: SCAN_PAGE_FILLED, EAGAIN */
+	O_COMMITTED,
+};
 
-/* The faulting thread. */
-enum fstate { F_IDLE, F_SLEEP, F_RETRY, F_DONE };
+/* The faulting thread.  F_WAIT: it found the index locked (or a retry
+ * entry) and waits for the page lock (spins); it looks again once the
+ * collapse lets go of the index. */
+enum fstate { F_IDLE, F_SLEEP, F_RETRY, F_WAIT, F_DONE };
 
 /* Why a VMA is linked into / unlinked from the inode's i_mmap tree. */
 enum lwhy { L_MMAP, L_FORK, L_MUNMAP, L_EXIT };
@@ -62,6 +77,8 @@ enum actor {
 	ACT_FORK,
 	ACT_EXIT,
 	ACT_MUNMAP,
+	ACT_COPY,    /* a pager's UFFDIO_COPY not driven by a fault event */
+	ACT_OBSERVE, /* lseek(SEEK_DATA/SEEK_HOLE) / mincore after registering */
 	NR_ACTORS,
 };
 
@@ -88,6 +105,12 @@ struct state {
 	uint8_t f_raised; /* it raised a userfaultfd event */
 	/* VMA lifecycle */
 	uint8_t fork_done, exit_done, munmap_done;
+	/* indices for which a UFFDIO_COPY (pager or background) got EEXIST */
+	uint8_t copy_eexist;
+	uint8_t copy_done;
+	/* observer: it asked once; the index read as missing while its VMA
+	 * was armed, and that registration still stands */
+	uint8_t obs_done, obs_missing;
 };
 
 struct vma_geo {
@@ -117,6 +140,12 @@ struct scenario {
 	bool event_fork;       /* UFFD_FEATURE_EVENT_FORK: child stays armed */
 	bool exit_child;
 	uint8_t munmap_vma;    /* NO_VMA: none */
+	/* a background UFFDIO_COPY by the pager of copy_vma, while registered */
+	bool copier;
+	uint8_t copy_vma, copy_idx;
+	/* lseek/mincore of obs_idx by the mm of obs_vma, while registered */
+	bool observer;
+	uint8_t obs_vma, obs_idx;
 };
 
 struct model;
@@ -125,9 +154,17 @@ struct model;
 struct design {
 	const char *id, *name;
 	/* structure */
-	bool fill_holes_early;  /* 6.1: the walk stores the locked huge page into
-				   holes; upstream: holes stay empty until the
-				   guard stores placeholders */
+	bool fill_holes_early;  /* 6.1: the walk stores the locked, not uptodate
+				   huge page into holes and over small pages;
+				   otherwise holes stay empty and small pages
+				   stay in the page cache, locked */
+	bool publish_uptodate;  /* the data is copied into the private huge
+				   page and it is marked uptodate before the
+				   commit stores it (otherwise after) */
+	bool recheck_holes;     /* before the guard: a recorded hole that is no
+				   longer empty -> give up (SCAN_PAGE_FILLED) */
+	bool retry_entries;     /* before the guard: XA_RETRY_ENTRY into every
+				   hole (upstream) */
 	bool mmap_over_fill;    /* seed v1: re-take mmap_lock of the scanned mm
 				   before the walk, hold it to the commit */
 	enum {
@@ -152,8 +189,9 @@ struct design {
 	void (*on_vma_unlink)(const struct model *m, struct state *s, int v,
 			      enum lwhy why);
 	bool (*invariant)(const struct model *m, const struct state *s);
-	bool variant;  /* not one of the six designs: a variant of 5 */
-	bool ablation; /* not one of the six designs: a broken variant of 5 */
+	const char *of; /* variants and ablations: the design they change */
+	bool variant;   /* a variant of design @of, not a design of its own */
+	bool ablation;  /* a broken variant of design @of (must fail) */
 };
 
 struct model {
@@ -171,11 +209,16 @@ enum {
 	EV_LOSTPAGE = 1 << 5, /* commit overwrote a page someone put in a hole */
 	EV_VISIBLE = 1 << 6,  /* a fault that raised an event maps zeroes of
 				 the collapse through a still armed VMA */
+	EV_WAITED = 1 << 7,   /* the collapse refused or gave up while a fault
+				 waited on its huge page */
+	EV_OBSERVED = 1 << 8, /* an index observed missing after registering
+				 is now the collapse's zeroes */
+	EV_GAVE_UP = 1 << 9,  /* SCAN_PAGE_FILLED */
 };
 
 struct events {
 	unsigned bits;
-	char why[200];
+	char why[320];
 };
 
 /* state.c: the actors */
@@ -186,6 +229,7 @@ int model_choices(int actor);
 bool model_all_done(const struct model *m, const struct state *s);
 int reg_steps(const struct scenario *sc);
 bool model_lost_wakeup(const struct model *m, const struct state *s);
+bool model_eexist_for_hole(const struct model *m, const struct state *s);
 void model_summary(const struct model *m, const struct state *s, char *buf,
 		   size_t n);
 const char *actor_name(const struct model *m, int actor, char *buf, size_t n);
@@ -198,8 +242,8 @@ extern const int nr_designs;
 const struct design *design_by_id(const char *id);
 
 /* scenarios.c */
-extern const struct scenario sc_race, sc_one_vma, sc_edge, sc_big, sc_below,
-	sc_above, sc_full;
+extern const struct scenario sc_race, sc_one_vma, sc_edge, sc_big, sc_pager,
+	sc_below, sc_above, sc_full;
 
 /* explore.c */
 enum prop {
@@ -209,6 +253,15 @@ enum prop {
 	P_FAULTS,    /* every fault ends; no deadlock, no livelock */
 	P_INVARIANT, /* the design's own invariant (the count) */
 	P_NOREFUSE,  /* the collapse never refuses / fails fast */
+	/* issue 10: a refused collapse must be invisible to the pager */
+	P_EEXIST,    /* no UFFDIO_COPY gets EEXIST for an index that is still
+			a hole when the collapse is over */
+	P_WAIT,      /* no fault waits on the huge page of a collapse that
+			is then refused (or gives up) */
+	P_OBSERVED,  /* no index observed missing (lseek/mincore) after
+			registering is then filled with the collapse's zeroes */
+	P_GIVES_UP,  /* witness, not a property: the collapse gives up
+			because a hole was filled meanwhile */
 	NR_PROPS,
 };
 
@@ -227,7 +280,7 @@ struct result {
 	const struct scenario *sc;
 	unsigned long states, transitions;
 	int max_depth;
-	bool committed_somewhere, refused_somewhere;
+	bool committed_somewhere, refused_somewhere, gave_up_somewhere;
 	struct finding f[NR_PROPS];
 	double seconds;
 };
@@ -236,7 +289,17 @@ void explore(const struct model *m, struct result *r);
 void result_free(struct result *r);
 
 /* One design run over every scenario. */
-enum scen_ix { S_RACE, S_ONE, S_EDGE, S_BIG, S_BELOW, S_ABOVE, S_FULL, NR_SCEN };
+enum scen_ix {
+	S_RACE,
+	S_ONE,
+	S_EDGE,
+	S_BIG,
+	S_PAGER,
+	S_BELOW,
+	S_ABOVE,
+	S_FULL,
+	NR_SCEN,
+};
 extern const struct scenario *const scenarios[NR_SCEN];
 
 struct row {
@@ -246,14 +309,17 @@ struct row {
 };
 
 void run_row(const struct design *d, struct row *row);
+void run_rows(const struct design *const *ds, struct row *rows, int n);
 void row_free(struct row *row);
 bool row_safe(const struct row *row);
+bool row_invisible(const struct row *row);
 const char *prop_name(enum prop p);
 
 /* report.c */
 #include <stdio.h>
 void report_scenarios(FILE *out);
 void report_table(FILE *out, const struct row *rows, int n);
+void report_invisible_table(FILE *out, const struct row *rows, int n);
 void report_states(FILE *out, const struct row *rows, int n);
 void report_counterexamples(FILE *out, const struct row *rows, int n);
 void report_trace(FILE *out, const struct result *r, enum prop p,

@@ -135,6 +135,45 @@ const struct scenario sc_edge = {
 };
 
 /*
+ * Issue 10: what the pager of another mapping sees of a collapse.  Extent
+ * [0..1], a page at 0 and a hole at 1.  vma a (mm A) maps it, unarmed,
+ * and is the one scanned; vma b (mm B) maps it too.  Registrar B arms b
+ * and disarms it again.  Everything else of mm B targets hole 1 through b:
+ * a fault (with its pager), a background UFFDIO_COPY while b is
+ * registered (post-copy migration), and an observer that asks the page
+ * cache (lseek/mincore) while b is registered.
+ */
+const struct scenario sc_pager = {
+	.id = "pager",
+	.title = "extent [0..1], hole at 1; mm B registers b, then faults, "
+		 "copies and lseeks index 1",
+	.nidx = 2,
+	.present = BIT(0),
+	.start = 0,
+	.len = 2,
+	.nmm = 2,
+	.mm_name = { "A", "B" },
+	.nvma = 2,
+	.vma = {
+		{ "a", 0, 0, 1, true, false },
+		{ "b", 1, 0, 1, true, false },
+	},
+	.scan_cands = BIT(0),
+	.nreg = 1,
+	.reg_vma = { 1 },
+	.faulter = true,
+	.fault_vma = 1,
+	.fault_idx = 1,
+	.munmap_vma = NO_VMA,
+	.copier = true,
+	.copy_vma = 1,
+	.copy_idx = 1,
+	.observer = true,
+	.obs_vma = 1,
+	.obs_idx = 1,
+};
+
+/*
  * Precision.  Three extents of 2 indices: [0..1] [2..3] [4..5], each with
  * a page at its first index and a hole at its second.  vma a (mm A) maps
  * all of them, unarmed, and is the one scanned; vma b (mm B) maps only
@@ -179,6 +218,7 @@ const struct scenario *const scenarios[NR_SCEN] = {
 	[S_ONE] = &sc_one_vma,
 	[S_EDGE] = &sc_edge,
 	[S_BIG] = &sc_big,
+	[S_PAGER] = &sc_pager,
 	[S_BELOW] = &sc_below,
 	[S_ABOVE] = &sc_above,
 	[S_FULL] = &sc_full,

@@ -112,6 +112,22 @@ static void filled_by_user(const struct model *m, struct state *s, int i)
 {
 	for (int v = 0; v < m->sc->nvma; v++)
 		s->seen[v] &= ~BIT(i);
+	if (m->sc->observer && m->sc->obs_idx == i)
+		s->obs_missing = 0;
+}
+
+/* The registration of @v ended (disarmed or unlinked): what its observer
+ * saw missing no longer binds anybody. */
+static void registration_ended(const struct model *m, struct state *s, int v)
+{
+	if (m->sc->observer && m->sc->obs_vma == v)
+		s->obs_missing = 0;
+}
+
+static bool index_locked(const struct state *s, int i)
+{
+	return s->pk[i] == PK_LOCKED || s->pk[i] == PK_NEW ||
+	       s->pk[i] == PK_RETRY;
 }
 
 void model_init(const struct model *m, struct state *s)
@@ -141,6 +157,8 @@ void model_init(const struct model *m, struct state *s)
 	s->fork_done = !sc->fork;
 	s->exit_done = !(sc->fork && sc->exit_child);
 	s->munmap_done = sc->munmap_vma == NO_VMA;
+	s->copy_done = !sc->copier;
+	s->obs_done = !sc->observer;
 	update_seen(m, s);
 }
 
@@ -187,27 +205,64 @@ static void commit(const struct model *m, struct state *s, struct events *ev)
 			}
 			s->content[i] = C_ZEROFILL;
 		}
-		s->pk[i] = PK_LOCKED;
+		s->pk[i] = m->d->publish_uptodate ? PK_LOCKED : PK_NEW;
 	}
 	ev->bits |= EV_COMMIT;
 }
 
-/* Rollback: holes restored, small pages put back, huge page unlocked and
- * freed (hpage->mapping cleared: waiters retry their lookup). */
+/* Rollback: 6.1 restores the holes and puts the small pages back in the
+ * huge page's slots, then unlocks and frees the huge page (waiters retry
+ * their lookup); upstream clears its retry entries.  Designs that keep
+ * holes empty and small pages in the page cache only unlock those. */
 static void rollback(const struct model *m, struct state *s)
 {
 	const struct scenario *sc = m->sc;
 
 	for (int i = sc->start; i < sc->start + sc->len; i++) {
-		if ((s->c_holes & BIT(i)) &&
-		    (s->pk[i] == PK_LOCKED || s->pk[i] == PK_RETRY))
-			s->pk[i] = PK_HOLE;
 		if (s->c_isolated & BIT(i))
 			s->pk[i] = PK_PAGE;
+		else if (s->pk[i] == PK_NEW || s->pk[i] == PK_RETRY)
+			s->pk[i] = PK_HOLE;
 	}
 	s->c_mmap_held = 0;
 	s->c_xa_held = 0;
 	s->c_immap_held = 0;
+}
+
+/* The collapse ends without a commit: a fault waiting on its huge page
+ * waited for nothing (issue 10, item 3). */
+static void end_uncommitted(const struct model *m, struct state *s,
+			    enum outcome o, struct events *ev)
+{
+	const struct scenario *sc = m->sc;
+
+	if (sc->faulter && s->f_state == F_WAIT &&
+	    s->pk[sc->fault_idx] == PK_NEW) {
+		size_t l = strlen(ev->why);
+
+		ev->bits |= EV_WAITED;
+		snprintf(ev->why + l, sizeof(ev->why) - l,
+			 "; the fault on index %d waited on the huge page of a "
+			 "collapse that %s",
+			 sc->fault_idx, o == O_GAVE_UP ? "gives up" : "is refused");
+	}
+	rollback(m, s);
+	s->c_outcome = o;
+	s->c_phase = CP_DONE;
+	ev->bits |= EV_REFUSE | (o == O_GAVE_UP ? EV_GAVE_UP : 0);
+}
+
+/* Holes recorded by the walk that are no longer empty. */
+static uint8_t holes_filled_meanwhile(const struct model *m,
+				      const struct state *s)
+{
+	uint8_t filled = 0;
+
+	for (int i = m->sc->start; i < m->sc->start + m->sc->len; i++)
+		if ((s->c_holes & BIT(i)) && s->pk[i] != PK_HOLE &&
+		    s->pk[i] != PK_RETRY)
+			filled |= BIT(i);
+	return filled;
 }
 
 static bool collapse_step(const struct model *m, struct state *s, int choice,
@@ -298,49 +353,90 @@ static bool collapse_step(const struct model *m, struct state *s, int choice,
 		if (s->pk[i] == PK_HOLE) {
 			s->c_holes |= BIT(i);
 			if (dz->fill_holes_early) {
-				s->pk[i] = PK_LOCKED;
+				s->pk[i] = PK_NEW;
 				DESC("%sindex %d under xas_lock_irq: hole, store "
-				     "the locked huge page",
+				     "the locked, not uptodate huge page",
 				     pre, i);
 			} else {
 				DESC("%sindex %d under xas_lock_irq: hole, leave "
-				     "it empty (nr_none++)",
+				     "it empty (record it, nr_none++)",
 				     pre, i);
 			}
 		} else if (s->pk[i] == PK_PAGE) {
 			s->c_isolated |= BIT(i);
-			s->pk[i] = PK_LOCKED;
+			s->pk[i] = dz->fill_holes_early ? PK_NEW : PK_LOCKED;
 			DESC("%sindex %d under xas_lock_irq: page, lock and "
 			     "isolate it%s",
 			     pre, i,
-			     dz->fill_holes_early ? ", huge page takes its slot"
-						  : "");
+			     dz->fill_holes_early
+				     ? ", huge page takes its slot"
+				     : "; it stays in the page cache, locked");
 		} else {
 			fprintf(stderr, "guard-model: index %d busy in walk\n", i);
 			abort();
 		}
 		if (++s->c_next == sc->len)
-			s->c_phase = CP_GUARD;
+			s->c_phase = dz->publish_uptodate ? CP_COPY : CP_GUARD;
 		return true;
 	}
+	case CP_COPY:
+		/* copy_highpage()/clear_highpage() into the huge page, which
+		 * is not in the page cache; SetPageUptodate().  The small
+		 * pages are locked, so their data cannot change. */
+		if (choice)
+			return false;
+		s->c_phase = CP_GUARD;
+		holes_str(s->c_holes, sc->nidx, hs, sizeof(hs));
+		DESC("copy the pages into the private huge page, zero holes %s, "
+		     "mark it uptodate (nobody can see it)",
+		     hs);
+		return true;
 	case CP_GUARD: {
+		uint8_t filled;
+		char pre[96] = "";
 		bool refuse;
 
 		if (choice)
 			return false;
+		filled = dz->recheck_holes ? holes_filled_meanwhile(m, s) : 0;
+		if (filled) {
+			holes_str(filled, sc->nidx, hs, sizeof(hs));
+			snprintf(ev->why, sizeof(ev->why),
+				 "holes %s were filled meanwhile: SCAN_PAGE_FILLED",
+				 hs);
+			end_uncommitted(m, s, O_GAVE_UP, ev);
+			DESC("under %s: holes %s were filled meanwhile -> give up "
+			     "(SCAN_PAGE_FILLED, EAGAIN); unlock the small pages, "
+			     "free the huge page; the filler's data stays",
+			     dz->guard_locks, hs);
+			return true;
+		}
+		if (dz->retry_entries && s->c_holes) {
+			for (int i = start; i <= last; i++)
+				if (s->c_holes & BIT(i))
+					s->pk[i] = PK_RETRY;
+			snprintf(pre, sizeof(pre), "holes still empty, retry "
+						   "entries stored; ");
+		} else if (dz->recheck_holes && s->c_holes) {
+			snprintf(pre, sizeof(pre), "holes still empty; ");
+		}
 		refuse = dz->pre_commit_refuse &&
 			 dz->pre_commit_refuse(m, s, why, sizeof(why));
 		if (!dz->pre_commit_refuse)
 			snprintf(why, sizeof(why), "no check");
 		if (refuse) {
-			rollback(m, s);
-			s->c_outcome = O_REFUSED;
-			s->c_phase = CP_DONE;
-			ev->bits |= EV_REFUSE;
 			snprintf(ev->why, sizeof(ev->why), "guard: %s", why);
-			DESC("guard under %s: %s -> refuse: roll back (holes "
-			     "restored, pages put back, huge page freed)",
-			     dz->guard_locks, why);
+			end_uncommitted(m, s, O_REFUSED, ev);
+			DESC("guard under %s: %s%s -> refuse: roll back (%s)",
+			     dz->guard_locks, pre, why,
+			     dz->fill_holes_early
+				     ? "holes restored, pages put back, huge "
+				       "page freed"
+				     : dz->retry_entries
+					       ? "retry entries cleared, small "
+						 "pages unlocked"
+					       : "nothing to undo in the page "
+						 "cache: small pages unlocked");
 		} else if (dz->commit_hold != HOLD_NONE) {
 			static const char *const kept[] = {
 				[HOLD_XA] = "i_mmap_unlock_read, i_pages lock kept",
@@ -351,43 +447,64 @@ static bool collapse_step(const struct model *m, struct state *s, int choice,
 			s->c_xa_held = dz->commit_hold == HOLD_XA;
 			s->c_immap_held = dz->commit_hold == HOLD_IMMAP;
 			s->c_phase = CP_COMMIT;
-			DESC("guard under %s: %s -> pass; %s", dz->guard_locks, why,
-			     kept[dz->commit_hold]);
+			DESC("guard under %s: %s%s -> pass; %s", dz->guard_locks,
+			     pre, why, kept[dz->commit_hold]);
 		} else {
 			commit(m, s, ev);
 			s->c_mmap_held = 0;
 			s->c_phase = CP_FINISH;
-			DESC("guard under %s: %s -> commit: join store of the "
-			     "huge page over [%d..%d]",
-			     dz->guard_locks, why, start, last);
+			DESC("guard under %s: %s%s -> commit: join store of the "
+			     "%shuge page over [%d..%d]",
+			     dz->guard_locks, pre, why,
+			     dz->publish_uptodate ? "uptodate " : "", start, last);
 		}
 		return true;
 	}
-	case CP_COMMIT:
+	case CP_COMMIT: {
+		/* a store that retakes the i_pages lock checks the holes
+		 * again (only 7-split can find one filled here) */
+		uint8_t filled;
+
 		if (choice)
 			return false;
+		filled = dz->recheck_holes && !s->c_xa_held
+				 ? holes_filled_meanwhile(m, s)
+				 : 0;
+		if (filled) {
+			holes_str(filled, sc->nidx, hs, sizeof(hs));
+			snprintf(ev->why, sizeof(ev->why),
+				 "holes %s were filled meanwhile: SCAN_PAGE_FILLED",
+				 hs);
+			end_uncommitted(m, s, O_GAVE_UP, ev);
+			DESC("xas_lock_irq: holes %s were filled meanwhile -> give "
+			     "up (SCAN_PAGE_FILLED)",
+			     hs);
+			return true;
+		}
 		commit(m, s, ev);
 		s->c_mmap_held = 0;
 		if (dz->commit_hold == HOLD_XA) {
 			s->c_xa_held = 0;
-			DESC("join store of the huge page over [%d..%d]; "
+			DESC("join store of the %shuge page over [%d..%d]; "
 			     "xas_unlock_irq",
-			     start, last);
+			     dz->publish_uptodate ? "uptodate " : "", start, last);
 		} else if (dz->commit_hold == HOLD_IMMAP) {
 			s->c_immap_held = 0;
-			DESC("xas_lock_irq; join store of the huge page over "
+			DESC("xas_lock_irq; join store of the %shuge page over "
 			     "[%d..%d]; xas_unlock_irq; i_mmap_unlock_read",
-			     start, last);
+			     dz->publish_uptodate ? "uptodate " : "", start, last);
 		} else {
-			DESC("xas_lock_irq; join store of the huge page over "
+			DESC("xas_lock_irq; %sjoin store of the %shuge page over "
 			     "[%d..%d]; xas_unlock_irq",
-			     start, last);
+			     dz->recheck_holes ? "holes still empty; " : "",
+			     dz->publish_uptodate ? "uptodate " : "", start, last);
 		}
 		s->c_phase = CP_FINISH;
 		return true;
+	}
 	case CP_FINISH:
-		/* copy_highpage()/clear_highpage(), SetPageUptodate(),
-		 * unlock_page(hpage): waiters see the huge page. */
+		/* 6.1: copy_highpage()/clear_highpage(), SetPageUptodate();
+		 * then (every design) unlock_page(hpage): waiters see it. */
 		if (choice)
 			return false;
 		for (int i = start; i <= last; i++)
@@ -395,9 +512,12 @@ static bool collapse_step(const struct model *m, struct state *s, int choice,
 		s->c_outcome = O_COMMITTED;
 		s->c_phase = CP_DONE;
 		holes_str(s->c_holes, sc->nidx, hs, sizeof(hs));
-		DESC("copy pages, zero-fill holes %s, mark uptodate, unlock "
-		     "the huge page",
-		     hs);
+		if (dz->publish_uptodate)
+			DESC("unlock the huge page");
+		else
+			DESC("copy pages, zero-fill holes %s, mark uptodate, "
+			     "unlock the huge page",
+			     hs);
 		return true;
 	case CP_DONE:
 	default:
@@ -460,6 +580,7 @@ static bool reg_step(const struct model *m, struct state *s, int r, int choice,
 			if (dz->on_unregister)
 				dz->on_unregister(m, s, v);
 			wake_faults_of(m, s, v);
+			registration_ended(m, s, v);
 			DESC("UFFDIO_UNREGISTER vma %s under mmap_write_lock(%s)%s%s; "
 			     "wakes its waiting faults",
 			     vname(m, v), mname(m, mm), dz->reg_locks ? " + " : "",
@@ -493,18 +614,39 @@ static bool fault_step(const struct model *m, struct state *s, int choice,
 
 	if (!sc->faulter || choice)
 		return false;
-	if (s->f_state != F_IDLE && s->f_state != F_RETRY)
+	if (s->f_state != F_IDLE && s->f_state != F_RETRY &&
+	    s->f_state != F_WAIT)
 		return false;
-	/* shmem_get_folio_gfp() waits on the locked page (and spins on a
-	 * retry entry): not enabled until the collapse lets go. */
-	if (s->pk[i] == PK_LOCKED || s->pk[i] == PK_RETRY)
-		return false;
-	what = s->f_state == F_RETRY ? "retry" : "touch";
-	if (s->f_state == F_RETRY && ++s->f_retries > MAX_RETRIES) {
-		ev->bits |= EV_LIVELOCK;
-		snprintf(ev->why, sizeof(ev->why), "fault retried %d times",
-			 s->f_retries);
+	if (s->f_state == F_WAIT) {
+		/* woken by unlock_page() (or the retry entry is gone) */
+		if (index_locked(s, i))
+			return false;
+		what = "woken, look up";
+	} else {
+		what = s->f_state == F_RETRY ? "retry" : "touch";
+		if (s->f_state == F_RETRY && ++s->f_retries > MAX_RETRIES) {
+			ev->bits |= EV_LIVELOCK;
+			snprintf(ev->why, sizeof(ev->why),
+				 "fault retried %d times", s->f_retries);
+		}
 	}
+	/* shmem_get_folio_gfp() waits on the locked page (and spins on a
+	 * retry entry) until the collapse lets go of it. */
+	if (index_locked(s, i)) {
+		s->f_state = F_WAIT;
+		DESC("%s index %d via vma %s: %s", what, i, vname(m, v),
+		     s->pk[i] == PK_NEW
+			     ? "the collapse's huge page (locked, not uptodate): "
+			       "waits on its page lock"
+			     : s->pk[i] == PK_RETRY
+				       ? "retry entry: spins"
+				       : "locked page: waits on its page lock");
+		return true;
+	}
+	/* a fault through an unarmed VMA allocates a page into the hole:
+	 * shmem_add_to_page_cache() needs the i_pages lock */
+	if (s->linked[v] && s->pk[i] == PK_HOLE && !s->armed[v] && !xa_free(s))
+		return false;
 	/* handle_mm_fault() under mmap_read_lock(mm) */
 	if (!s->linked[v]) {
 		s->f_state = F_DONE;
@@ -564,6 +706,7 @@ static bool pager_step(const struct model *m, struct state *s, int choice,
 		filled_by_user(m, s, i);
 		DESC("UFFDIO_COPY index %d: page supplied; wakes the faulter", i);
 	} else {
+		s->copy_eexist |= BIT(i);
 		DESC("UFFDIO_COPY index %d: EEXIST (index occupied); "
 		     "UFFDIO_WAKE",
 		     i);
@@ -572,6 +715,101 @@ static bool pager_step(const struct model *m, struct state *s, int choice,
 	if (s->f_state == F_SLEEP)
 		s->f_state = F_RETRY;
 	return true;
+}
+
+/*
+ * A pager's UFFDIO_COPY that no fault asked for (post-copy migration sends
+ * pages in the background): once, while its VMA is registered.  Same path
+ * as the pager's: -EEXIST unless the index is empty.  In 6.1,
+ * userfaultfd_copy() then returns without waking anybody, and QEMU's
+ * postcopy_place_page() treats any error as fatal.
+ */
+static const char *occupant(const struct state *s, int i)
+{
+	switch (s->pk[i]) {
+	case PK_NEW: return "the collapse's huge page";
+	case PK_RETRY: return "a retry entry";
+	case PK_LOCKED: return "a locked page";
+	default: return "a page";
+	}
+}
+
+static bool copy_step(const struct model *m, struct state *s, int choice,
+		      char *d, size_t n)
+{
+	const struct scenario *sc = m->sc;
+	int v = sc->copy_vma, i = sc->copy_idx;
+
+	if (s->copy_done || choice || !s->linked[v] || !s->armed[v] ||
+	    !xa_free(s))
+		return false;
+	if (s->pk[i] == PK_HOLE) {
+		s->pk[i] = PK_PAGE;
+		s->content[i] = C_PAGER;
+		filled_by_user(m, s, i);
+		DESC("UFFDIO_COPY index %d via vma %s (no fault asked): page "
+		     "placed",
+		     i, vname(m, v));
+	} else {
+		s->copy_eexist |= BIT(i);
+		DESC("UFFDIO_COPY index %d via vma %s (no fault asked): EEXIST, "
+		     "the index holds %s",
+		     i, vname(m, v), occupant(s, i));
+	}
+	s->copy_done = 1;
+	return true;
+}
+
+/*
+ * lseek(SEEK_DATA/SEEK_HOLE) or mincore() of one index, once, while the
+ * observer's VMA is registered: mapping_seek_hole_data() and
+ * filemap_get_incore_folio() under RCU.  A page that is not uptodate
+ * reads as a hole (shmem has no ->is_partially_uptodate); a retry entry
+ * makes the lookup spin (not enabled).
+ */
+static bool observe_step(const struct model *m, struct state *s, int choice,
+			 char *d, size_t n)
+{
+	const struct scenario *sc = m->sc;
+	int v = sc->obs_vma, i = sc->obs_idx;
+
+	if (s->obs_done || choice || !s->linked[v] || !s->armed[v] ||
+	    s->pk[i] == PK_RETRY)
+		return false;
+	s->obs_done = 1;
+	if (s->pk[i] == PK_HOLE || s->pk[i] == PK_NEW) {
+		s->obs_missing = 1;
+		DESC("lseek/mincore index %d (vma %s registered): %s", i,
+		     vname(m, v),
+		     s->pk[i] == PK_HOLE ? "hole, missing"
+					 : "huge page not uptodate: reads as "
+					   "a hole, missing");
+	} else {
+		DESC("lseek/mincore index %d (vma %s registered): data", i,
+		     vname(m, v));
+	}
+	return true;
+}
+
+/* After a collapse step: did it just turn an index that the observer saw
+ * missing, under a registration that still stands, into its zeroes? */
+static void check_observed_filled(const struct model *m, struct state *s,
+				  struct events *ev)
+{
+	int i = m->sc->obs_idx;
+	size_t l = strlen(ev->why);
+
+	if (!m->sc->observer || !s->obs_missing ||
+	    (s->pk[i] != PK_PAGE && s->pk[i] != PK_LOCKED) ||
+	    s->content[i] != C_ZEROFILL)
+		return;
+	ev->bits |= EV_OBSERVED;
+	snprintf(ev->why + l, sizeof(ev->why) - l,
+		 "%sindex %d was observed missing after vma %s registered, and "
+		 "now holds the collapse's zeroes",
+		 l && ev->why[l - 1] != ' ' ? "; " : "", i,
+		 vname(m, m->sc->obs_vma));
+	s->obs_missing = 0; /* reported once */
 }
 
 /* ------------------------------------------------------------------ */
@@ -621,6 +859,7 @@ static bool unlink_step(const struct model *m, struct state *s, int v,
 		s->armed[v] = 0;
 		s->seen[v] = 0;
 		wake_faults_of(m, s, v);
+		registration_ended(m, s, v);
 		DESC("%s of mm %s: vma %s unlinked from i_mmap under "
 		     "i_mmap_lock_write",
 		     why == L_EXIT ? "exit" : "munmap", mname(m, mm_of(m, v)),
@@ -650,6 +889,8 @@ bool model_step(const struct model *m, struct state *s, int actor, int choice,
 	switch (actor) {
 	case ACT_COLLAPSE:
 		ok = collapse_step(m, s, choice, ev, d, n);
+		if (ok)
+			check_observed_filled(m, s, ev);
 		break;
 	case ACT_REG0:
 	case ACT_REG1:
@@ -678,10 +919,28 @@ bool model_step(const struct model *m, struct state *s, int actor, int choice,
 			ok = true;
 		}
 		break;
+	case ACT_COPY:
+		ok = sc->copier && copy_step(m, s, choice, d, n);
+		break;
+	case ACT_OBSERVE:
+		ok = sc->observer && observe_step(m, s, choice, d, n);
+		break;
 	}
 	if (ok)
 		update_seen(m, s);
 	return ok;
+}
+
+/* The collapse is over, and an index for which a UFFDIO_COPY got EEXIST is
+ * a hole: the pager was told of a page it never got (issue 10, item 1). */
+bool model_eexist_for_hole(const struct model *m, const struct state *s)
+{
+	if (s->c_phase != CP_DONE)
+		return false;
+	for (int i = 0; i < m->sc->nidx; i++)
+		if ((s->copy_eexist & BIT(i)) && s->pk[i] == PK_HOLE)
+			return true;
+	return false;
 }
 
 /* A fault asleep in handle_userfault() with no event left to serve: nobody
@@ -691,6 +950,8 @@ bool model_lost_wakeup(const struct model *m, const struct state *s)
 	return m->sc->faulter && s->f_state == F_SLEEP && !s->f_event;
 }
 
+/* The background copy and the observer act only while their VMA is
+ * registered; they may never get to, so they are not waited for. */
 bool model_all_done(const struct model *m, const struct state *s)
 {
 	for (int r = 0; r < MAX_REG; r++)
@@ -728,6 +989,12 @@ const char *actor_name(const struct model *m, int actor, char *buf, size_t n)
 	case ACT_MUNMAP:
 		snprintf(buf, n, "munmap %s", mname(m, mm_of(m, sc->munmap_vma)));
 		break;
+	case ACT_COPY:
+		snprintf(buf, n, "pager %s", mname(m, mm_of(m, sc->copy_vma)));
+		break;
+	case ACT_OBSERVE:
+		snprintf(buf, n, "observer %s", mname(m, mm_of(m, sc->obs_vma)));
+		break;
 	default:
 		snprintf(buf, n, "?");
 	}
@@ -738,17 +1005,28 @@ const char *actor_name(const struct model *m, int actor, char *buf, size_t n)
 void model_summary(const struct model *m, const struct state *s, char *buf,
 		   size_t n)
 {
-	static const char *const pkn[] = { "hole", "?", "locked", "retry" };
+	static const char *const pkn[] = {
+		[PK_HOLE] = "hole",
+		[PK_RETRY] = "retry",
+		[PK_NEW] = "new",
+	};
 	static const char *const cn[] = { "-", "orig", "pager", "zero",
 					  "ZEROFILL" };
 	const struct scenario *sc = m->sc;
 	size_t o = 0;
 	bool any = false;
 
-	for (int i = 0; i < sc->nidx && o < n; i++)
-		o += snprintf(buf + o, n - o, "%s%d:%s", i ? " " : "", i,
-			      s->pk[i] == PK_PAGE ? cn[s->content[i]]
-						  : pkn[s->pk[i]]);
+	for (int i = 0; i < sc->nidx && o < n; i++) {
+		o += snprintf(buf + o, n - o, "%s%d:", i ? " " : "", i);
+		if (o >= n)
+			break;
+		if (s->pk[i] == PK_PAGE)
+			o += snprintf(buf + o, n - o, "%s", cn[s->content[i]]);
+		else if (s->pk[i] == PK_LOCKED)
+			o += snprintf(buf + o, n - o, "%s/L", cn[s->content[i]]);
+		else
+			o += snprintf(buf + o, n - o, "%s", pkn[s->pk[i]]);
+	}
 	if (o < n)
 		o += snprintf(buf + o, n - o, " | armed:");
 	for (int v = 0; v < sc->nvma && o < n; v++)
