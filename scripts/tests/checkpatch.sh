@@ -18,7 +18,10 @@ test_checkpatch() {
 			tap_not_ok "$name" "no patched tree at $tree (kernel build failed?)"
 			continue
 		fi
-		out=$(cd "$tree" && perl scripts/checkpatch.pl --strict "$p" 2>&1) || true
+		# The tree is Debian's tarball, not mainline's git: checkpatch
+		# cannot look up the Fixes: ids and would call every one unknown.
+		out=$(cd "$tree" && perl scripts/checkpatch.pl --strict \
+			--ignore UNKNOWN_COMMIT_ID "$p" 2>&1) || true
 		printf '%s\n' "$out" >"$T/checkpatch-${p##*/}.log"
 		totals=$(grep -E '^total: ' <<<"$out" || true)
 		if [[ $totals =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
