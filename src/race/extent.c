@@ -157,21 +157,3 @@ long long extent_blocks(int fd)
 		return -errno;
 	return (long long)st.st_blocks;
 }
-
-size_t extent_check_populated(const char *map, const bool *pages, char *why, size_t why_size)
-{
-	size_t bad = 0;
-
-	for (size_t i = 0; i < extent_pages(); i++) {
-		enum page_content content;
-
-		if (!pages[i])
-			continue;
-		content = page_classify(map + i * page_size, i);
-		if (content == PAGE_POPULATED)
-			continue;
-		if (!bad++)
-			format_into(why, why_size, "page %zu reads %s", i, page_content_name(content));
-	}
-	return bad;
-}

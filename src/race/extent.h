@@ -43,11 +43,4 @@ int extent_residency(const char *map, bool *resident);
 /* st_blocks of the memfd, or -errno. */
 long long extent_blocks(int fd);
 
-/*
- * Reads through `map` (an unarmed mapping) every page in pages[] and checks
- * that it holds the populated pattern. Returns the number of bad pages and
- * describes the first one in why.
- */
-size_t extent_check_populated(const char *map, const bool *pages, char *why, size_t why_size);
-
 #endif

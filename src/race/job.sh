@@ -1,15 +1,15 @@
 # Guest job for scripts/boot.sh (busybox sh, as root, programs of
 # build/bin-static in /usr/local/bin): runs collapse-race on a kernel built
-# with CONFIG_DEBUG_COLLAPSE_PARK (variants vanilla-park, patched-debug).
+# with CONFIG_DEBUG_COLLAPSE_PARK (variants vanilla-debug, patched-debug).
 #
 #   scripts/boot.sh VARIANT OUTDIR src/race/job.sh
 #
 # TAP goes to the console (OUTDIR/console.log), the JSON report to the
 # results channel /dev/ttyS1 (OUTDIR/channel.out), collapse-race's exit code
 # to OUTDIR/job.rc: 0 no row failed, 1 a row failed (expected on
-# vanilla-park: that is the proof the rows can fail), 2 usage error.
+# vanilla-debug: that is the proof the rows can fail), 2 usage error.
 # RACE_ARGS (kernel command line "race_args=a,b" also works) adds options or
-# row names, e.g. race_args=--timeout,20,register-at-checked.
+# row names, e.g. race_args=--timeout,20,register-at-guarded.
 PATH=/usr/local/bin:$PATH
 
 if ! grep -q ' /sys/kernel/debug debugfs ' /proc/mounts; then

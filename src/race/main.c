@@ -139,8 +139,8 @@ bad:
 static void list_rows(void)
 {
 	for (size_t i = 0; i < race_rows_count; i++)
-		printf("%-26s %-8s %-22s %s\n", race_rows[i].name, point_name(race_rows[i].point),
-		       expectation_text(race_rows[i].expect), race_rows[i].action);
+		printf("%-24s %-8s %-22s %s\n", race_rows[i].name, point_name(race_rows[i].point),
+		       outcome_text(race_rows[i].outcome), race_rows[i].action);
 }
 
 /* Async-signal-safe: the way out when the whole run takes too long. */
@@ -159,7 +159,7 @@ static void watchdog(int sig)
 }
 
 /*
- * The "checked" row parks a registration that holds mmap_lock for write;
+ * The "guarded" rows park a registration that holds mmap_lock for write;
  * a page fault of this thread meanwhile would wait for it, and it waits for
  * this thread's release. So fault in the stack now and lock what is mapped.
  */
@@ -175,7 +175,7 @@ static void pin_memory(void)
 {
 	prefault_stack();
 	if (mlockall(MCL_CURRENT))
-		note("mlockall: %s (a fault in the checked row's window could stall it)",
+		note("mlockall: %s (a fault in a guarded row's window could stall it)",
 		     errno_name(errno));
 }
 

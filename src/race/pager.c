@@ -55,12 +55,25 @@ static int uffd_copy_page(int uffd, char *dst, const void *src)
 	return ioctl(uffd, UFFDIO_COPY, &copy) ? -errno : 0;
 }
 
+/* One caller at a time per buffer: a row runs one copy and one write at most. */
 int uffd_copy_served(int uffd, char *dst, size_t index)
 {
 	static uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
 
 	pattern_fill(page, MARK_SERVED, index);
 	return uffd_copy_page(uffd, dst, page);
+}
+
+int pwrite_served(int fd, size_t index)
+{
+	static uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
+	ssize_t done;
+
+	pattern_fill(page, MARK_SERVED, index);
+	done = pwrite(fd, page, page_size, (off_t)(index * page_size));
+	if (done < 0)
+		return -errno;
+	return done == (ssize_t)page_size ? 0 : -EIO;
 }
 
 static void uffd_wake(int uffd, char *addr)
@@ -78,7 +91,8 @@ static void serve_fault(struct monitor *m, uintptr_t address)
 
 	if (page < m->base || index >= extent_pages())
 		return;
-	atomic_fetch_add(&m->events[index], 1);
+	if (atomic_fetch_add(&m->events[index], 1) == 0)
+		atomic_store(&m->first_event_ms[index], now_ms());
 	atomic_fetch_add(&m->total_events, 1);
 	pattern_fill(m->page, MARK_SERVED, index);
 	err = uffd_copy_page(m->uffd, page, m->page);
@@ -102,10 +116,6 @@ static long monitor_main(void *arg)
 		ssize_t got;
 		int ready;
 
-		if (atomic_load(&m->hold)) {
-			sleep_ms(5);
-			continue;
-		}
 		ready = poll(&pfd, 1, 20);
 
 		if (ready < 0 && errno != EINTR) {
@@ -131,24 +141,20 @@ static long monitor_main(void *arg)
 	return 0;
 }
 
-int monitor_start(struct monitor *m, int uffd, char *base, bool hold)
+int monitor_start(struct monitor *m, int uffd, char *base)
 {
 	m->uffd = uffd;
 	m->base = base;
 	atomic_init(&m->stop, false);
-	atomic_init(&m->hold, hold);
-	for (size_t i = 0; i < EXTENT_PAGES_MAX; i++)
+	for (size_t i = 0; i < EXTENT_PAGES_MAX; i++) {
 		atomic_init(&m->events[i], 0);
+		atomic_init(&m->first_event_ms[i], 0);
+	}
 	atomic_init(&m->total_events, 0);
 	atomic_init(&m->copy_eexist, 0);
 	atomic_init(&m->copy_errno, 0);
 	atomic_init(&m->read_errno, 0);
 	return worker_start(&m->worker, "uffd monitor", monitor_main, m);
-}
-
-void monitor_unhold(struct monitor *m)
-{
-	atomic_store(&m->hold, false);
 }
 
 bool monitor_running(struct monitor *m)
@@ -177,5 +183,5 @@ int toucher_start(struct toucher *t, const char *map, size_t index)
 	t->map = map;
 	t->index = index;
 	t->content = PAGE_UNREAD;
-	return worker_start(&t->worker, "toucher", toucher_main, t);
+	return worker_start(&t->worker, "the read through the armed mapping", toucher_main, t);
 }

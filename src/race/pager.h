@@ -21,14 +21,16 @@ int uffd_register_missing(int uffd, void *addr, size_t len);
 int uffd_unregister(int uffd, void *addr, size_t len);
 /* Copies one page of pattern MARK_SERVED for `index` to dst: 0 or -errno. */
 int uffd_copy_served(int uffd, char *dst, size_t index);
+/* Writes that same page at `index` of the file with pwrite: 0 or -errno. */
+int pwrite_served(int fd, size_t index);
 
 struct monitor {
 	struct worker worker;
 	int uffd;
 	char *base;			/* the armed mapping */
 	atomic_bool stop;
-	atomic_bool hold;		/* leave events queued in the uffd for now */
 	atomic_int events[EXTENT_PAGES_MAX];	/* fault events per page */
+	atomic_llong first_event_ms[EXTENT_PAGES_MAX];	/* when the first one was read */
 	atomic_int total_events;
 	atomic_int copy_eexist;		/* UFFDIO_COPY answered EEXIST */
 	atomic_int copy_errno;		/* last other UFFDIO_COPY failure */
@@ -36,12 +38,8 @@ struct monitor {
 	uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
 };
 
-/*
- * A held monitor reads nothing: faults stay queued in the uffd (a slow
- * pager), so that the extent can be checked before anything is served.
- */
-int monitor_start(struct monitor *m, int uffd, char *base, bool hold);
-void monitor_unhold(struct monitor *m);
+/* Serves every fault at once, from its own thread. */
+int monitor_start(struct monitor *m, int uffd, char *base);
 bool monitor_running(struct monitor *m);
 /* Stops and joins the monitor: false if it had to be abandoned. */
 bool monitor_stop(struct monitor *m, long timeout_ms);

@@ -6,7 +6,7 @@
  *
  * Every call is open/read/write/close on a stack buffer: no allocation, no
  * stdio, so they are safe while another thread of this process holds
- * mmap_lock for write (the registration of the "checked" row).
+ * mmap_lock for write (the registration of a "guarded" row).
  */
 #ifndef COLLAPSE_RACE_PARK_H
 #define COLLAPSE_RACE_PARK_H
