@@ -15,8 +15,10 @@
 #
 # Writes build/results/bench.json (and keeps every guest's output under
 # build/bench/). Exits 1 if a guest gave no report or its kernel reported
-# trouble, or if the candidate zero-filled the armed extent of the
-# granularity run (no working guard); a missed target does not change the
+# trouble, if a row has no figures for either kernel (its operation failed,
+# e.g. MADV_COLLAPSE with EAGAIN), if the candidate zero-filled the armed
+# extent of the granularity run (no working guard) or collapsed none of the
+# other extents (no working collapse); a missed target does not change the
 # exit code.
 #
 # Environment: BENCH_ARGS (extra collapse-bench arguments, e.g.
@@ -154,6 +156,25 @@ if jq -e --arg cand "$cand" 'any(.granularity[]; .id == $cand and
 	echo
 	log "ERROR: $cand zero-filled the armed extent: its guard does not work," \
 		"the ratios above are not those of the fix"
+	failed=1
+fi
+
+# A row without figures (the operation failed in a guest) has no ratio: a
+# candidate whose collapse fails (EAGAIN on every MADV_COLLAPSE, say) would
+# otherwise pass with only the rows that do not collapse.
+if jq -e 'any(.rows[]; .baseline_ns == null or .candidate_ns == null)' "$B/bench.json" >/dev/null; then
+	echo
+	log "ERROR: rows without figures:" \
+		"$(jq -r '[.rows[] | select(.baseline_ns == null or .candidate_ns == null) | .name] | join(", ")' "$B/bench.json")" \
+		"(the guests' errors are in $B/*/console.log)"
+	failed=1
+fi
+# A candidate that collapses none of the unarmed extents has no working
+# collapse, whatever its guard does.
+if jq -e --arg cand "$cand" 'any(.granularity[]; .id == $cand and .ok and
+	.other_total > 0 and .other_collapsed == 0)' "$B/bench.json" >/dev/null; then
+	echo
+	log "ERROR: $cand collapsed none of the unarmed extents of the granularity run"
 	failed=1
 fi
 

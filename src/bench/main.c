@@ -158,8 +158,9 @@ static void parse(int argc, char **argv, struct options *o)
 		case O_LIST:
 			for (size_t s = 0; s < N_ROW_SETS; s++)
 				for (size_t i = 0; i < *row_sets[s].n; i++)
-					printf("%-27s %s: %s\n", row_sets[s].rows[i].name,
+					printf("%-27s %s <= %g: %s\n", row_sets[s].rows[i].name,
 					       row_class_name(row_sets[s].rows[i].class),
+					       row_target(&row_sets[s].rows[i]),
 					       row_sets[s].rows[i].what);
 			exit(0);
 		case O_HELP: usage(stdout); exit(0);

@@ -9,6 +9,11 @@ double row_class_target(enum row_class class)
 	return class == CLASS_ARMED ? 1.03 : 1.01;
 }
 
+double row_target(const struct row *row)
+{
+	return row->target > 0 ? row->target : row_class_target(row->class);
+}
+
 const char *row_class_name(enum row_class class)
 {
 	switch (class) {
@@ -105,8 +110,8 @@ static void json_row(FILE *out, const struct row_result *rr)
 	json_string(out, rr->row->name);
 	fputs(", \"what\": ", out);
 	json_string(out, rr->row->what);
-	fprintf(out, ", \"class\": \"%s\", \"target\": %.2f", row_class_name(rr->row->class),
-		row_class_target(rr->row->class));
+	fprintf(out, ", \"class\": \"%s\", \"target\": %g", row_class_name(rr->row->class),
+		row_target(rr->row));
 	if (!m->ok) {
 		fputs(", \"ok\": false, \"error\": ", out);
 		json_string(out, m->error);

@@ -13,7 +13,8 @@
 
 /*
  * What the guard adds to a path, which sets the target of the ratio
- * patched/vanilla (scripts/bench.sh compares).
+ * patched/vanilla (scripts/bench.sh compares); a row may set a stricter
+ * target of its own (struct row's target).
  */
 enum row_class {
 	CLASS_PLAIN,	/* nothing the guard looks at is armed: <= 1.01 */
@@ -28,6 +29,7 @@ struct row {
 	int (*setup)(void **ctx);
 	int (*run)(void *ctx, long reps, uint64_t *timed_ns);
 	void (*teardown)(void *ctx);
+	double target;		/* 0: the class's target (row_target()) */
 };
 
 extern const struct row collapse_rows[];
@@ -38,6 +40,7 @@ extern const struct row fault_rows[];
 extern const size_t n_fault_rows;
 
 double row_class_target(enum row_class class);
+double row_target(const struct row *row);
 const char *row_class_name(enum row_class class);
 
 #endif

@@ -134,14 +134,18 @@ static int setup_holey_armed_other(void **ctx)
 }
 
 const struct row collapse_rows[] = {
+	/*
+	 * Stricter than its class (issue 10): with nothing armed, the guard
+	 * adds no per-hole work to a holey collapse, only the count's read.
+	 */
 	{ "collapse-holey",
 	  "MADV_COLLAPSE of an extent with 256 of 512 pages holes, no userfaultfd",
-	  CLASS_PLAIN, setup_holey, collapse_run, collapse_teardown },
+	  CLASS_PLAIN, setup_holey, collapse_run, collapse_teardown, 1.002 },
 	{ "collapse-full-armed-other",
 	  "MADV_COLLAPSE of a full extent, extent 2 of the file armed",
-	  CLASS_PLAIN, setup_full_armed_other, collapse_run, collapse_teardown },
+	  CLASS_PLAIN, setup_full_armed_other, collapse_run, collapse_teardown, 0 },
 	{ "collapse-holey-armed-other",
 	  "MADV_COLLAPSE of a holey extent, extent 2 of the file armed",
-	  CLASS_ARMED, setup_holey_armed_other, collapse_run, collapse_teardown },
+	  CLASS_ARMED, setup_holey_armed_other, collapse_run, collapse_teardown, 0 },
 };
 const size_t n_collapse_rows = sizeof(collapse_rows) / sizeof(collapse_rows[0]);

@@ -138,9 +138,9 @@ static int setup_uffd(void **ctx)
 const struct row fault_rows[] = {
 	{ "fault-shmem",
 	  "write fault on a shmem page in the page cache, unarmed mapping",
-	  CLASS_FAULT, setup_plain, fault_run, fault_teardown },
+	  CLASS_FAULT, setup_plain, fault_run, fault_teardown, 0 },
 	{ "fault-uffd-copy",
 	  "read fault on a hole of an armed mapping, served by a pager's UFFDIO_COPY",
-	  CLASS_FAULT, setup_uffd, fault_run, fault_teardown },
+	  CLASS_FAULT, setup_uffd, fault_run, fault_teardown, 0 },
 };
 const size_t n_fault_rows = sizeof(fault_rows) / sizeof(fault_rows[0]);
