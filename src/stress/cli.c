@@ -17,7 +17,8 @@ static void usage(FILE *out)
 "MISSING registrations, with data integrity: every page read through an armed\n"
 "mapping must hold the pager's content, never zeroes. Runs for --seconds and\n"
 "stops by itself. Exit: 0 clean, 1 integrity violations (or failed checks in\n"
-"--faultinj), 2 usage/set-up error, hang or internal error.\n"
+"--faultinj, a counter above 0 in --pager-view), 2 usage/set-up error, hang or\n"
+"internal error.\n"
 "\n"
 "  --seconds N          duration of the stress (default 60)\n"
 "  --procs N            processes, each with its pager and threads (default 2)\n"
@@ -30,6 +31,22 @@ static void usage(FILE *out)
 "  --seed N             random seed (default: from the clock)\n"
 "  --json               print the JSON report line on stdout too\n"
 "  --json-out FILE      write the JSON report line to FILE\n"
+"\n"
+"  --pager-view         park-free statistical check of what a pager sees of a\n"
+"                       MADV_COLLAPSE that races its registration, instead of\n"
+"                       the stress: rounds of UFFDIO_REGISTER, lseek/mincore\n"
+"                       and UFFDIO_COPY into holes while MADV_COLLAPSE runs,\n"
+"                       counting EEXIST for an index that is a hole afterwards\n"
+"                       and holes seen after registering, then filled; exit 0\n"
+"                       only when both are 0 (docs/stress.md)\n"
+"  --rounds N           --pager-view: stop after N rounds (default 0: run\n"
+"                       until --seconds)\n"
+"  --pinned-one-in N    --pager-view: in one round in N (at random) the pager\n"
+"                       pins the extent's last populated page right before it\n"
+"                       registers, so that a collapse past its scan fails near\n"
+"                       its end for a reason of its own (default 4; 0: never)\n"
+"  --tap                --pager-view: kselftest TAP instead of the text report\n"
+"  --trace              --pager-view: each round's timeline on stderr\n"
 "\n"
 "  --faultinj           fault-injection mode instead of the stress: sweep\n"
 "                       /proc/thread-self/fail-nth over collapse, register,\n"
@@ -61,7 +78,7 @@ int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_SECONDS = 256, O_PROCS, O_READERS, O_WORKERS, O_ARMED, O_UNARMED,
 	       O_SCAN, O_NOKHUGE, O_SEED, O_JSON, O_JSON_OUT, O_FI, O_FI_SECONDS,
-	       O_FI_NTH, O_FI_PROB, O_FI_ONLY, O_HELP };
+	       O_FI_NTH, O_FI_PROB, O_FI_ONLY, O_PAGER_VIEW, O_ROUNDS, O_TAP, O_PINNED, O_TRACE, O_HELP };
 	static const struct option longs[] = {
 		{ "seconds", required_argument, NULL, O_SECONDS },
 		{ "procs", required_argument, NULL, O_PROCS },
@@ -79,6 +96,11 @@ int parse_options(int argc, char **argv, struct options *o)
 		{ "fi-max-nth", required_argument, NULL, O_FI_NTH },
 		{ "fi-probability", required_argument, NULL, O_FI_PROB },
 		{ "fi-only", required_argument, NULL, O_FI_ONLY },
+		{ "pager-view", no_argument, NULL, O_PAGER_VIEW },
+		{ "rounds", required_argument, NULL, O_ROUNDS },
+		{ "tap", no_argument, NULL, O_TAP },
+		{ "pinned-one-in", required_argument, NULL, O_PINNED },
+		{ "trace", no_argument, NULL, O_TRACE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -89,7 +111,7 @@ int parse_options(int argc, char **argv, struct options *o)
 		.seconds = 60, .procs = 2, .readers = 2, .workers = 2,
 		.armed_extents = 8, .unarmed_extents = 4, .scan_sleep_ms = 10,
 		.khugepaged = 1, .fi_seconds = 20, .fi_max_nth = 3000,
-		.fi_probability = 10,
+		.fi_probability = 10, .pinned_one_in = 4,
 		.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32),
 	};
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -108,6 +130,11 @@ int parse_options(int argc, char **argv, struct options *o)
 		case O_FI_SECONDS: target = &o->fi_seconds; min = 0; max = 3600; break;
 		case O_FI_NTH: target = &o->fi_max_nth; min = 1; max = 100000; break;
 		case O_FI_PROB: target = &o->fi_probability; min = 1; max = 100; break;
+		case O_ROUNDS: target = &o->rounds; min = 0; max = 100000000; break;
+		case O_PINNED: target = &o->pinned_one_in; min = 0; max = 1000000; break;
+		case O_PAGER_VIEW: o->pager_view = 1; break;
+		case O_TAP: o->tap = 1; break;
+		case O_TRACE: o->trace = 1; break;
 		case O_NOKHUGE: o->khugepaged = 0; break;
 		case O_JSON: o->json = 1; break;
 		case O_JSON_OUT: o->json_out = optarg; break;
@@ -134,6 +161,10 @@ int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			*target = (int)v;
 		}
+	}
+	if (o->pager_view && o->faultinj) {
+		fprintf(stderr, "collapse-stress: --pager-view and --faultinj are two modes: one of them\n");
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "collapse-stress: unexpected argument '%s'\n", argv[optind]);

@@ -16,6 +16,12 @@ struct options {
 	int json;		/* JSON line on stdout as well */
 	const char *json_out;
 	uint64_t seed;
+	/* --pager-view */
+	int pager_view;
+	int rounds;		/* 0: as many as --seconds allows */
+	int tap;		/* kselftest TAP instead of the text report */
+	int pinned_one_in;	/* one round in N pins a page (0: none) */
+	int trace;		/* each round's timeline on stderr */
 	/* --faultinj */
 	int faultinj;
 	int fi_seconds;		/* random phase (task filter + make-it-fail) */

@@ -8,17 +8,24 @@
 #                                 registration paths, then the final checks:
 #                                 fi_seconds=N (20), fi_max_nth=N (3000),
 #                                 fi_only=KIND
+#   stress_mode=pager-view        the park-free statistical check of what a
+#                                 pager sees of a collapse racing its
+#                                 registration (kselftest TAP on the
+#                                 console): pv_seconds=N (30), pv_rounds=N
+#                                 (0: as many as pv_seconds allows)
 #
-# Exit code: collapse-stress's (0 clean, 1 integrity violations or a failed
-# check, 2 set-up error, e.g. no fault injection in this kernel), or 3 when
-# it was clean but kmemleak reported a leak made during the job. The
-# kernel's own reports on the console (WARNING, KASAN, lockdep...) are judged
-# by scripts/boot.sh.
+# Exit code: collapse-stress's (0 clean, 1 integrity violations, a failed
+# check or a pager-view counter above 0, 2 set-up error, e.g. no fault
+# injection in this kernel), or 3 when it was clean but kmemleak reported a
+# leak made during the job. The kernel's own reports on the console
+# (WARNING, KASAN, lockdep...) are judged by scripts/boot.sh.
 mode=stress
 seconds=60
 fi_seconds=20
 fi_max_nth=3000
 fi_only=
+pv_seconds=30
+pv_rounds=0
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	stress_mode=*) mode=${arg#stress_mode=} ;;
@@ -26,6 +33,8 @@ for arg in $(cat /proc/cmdline); do
 	fi_seconds=*) fi_seconds=${arg#fi_seconds=} ;;
 	fi_max_nth=*) fi_max_nth=${arg#fi_max_nth=} ;;
 	fi_only=*) fi_only="--fi-only ${arg#fi_only=}" ;;
+	pv_seconds=*) pv_seconds=${arg#pv_seconds=} ;;
+	pv_rounds=*) pv_rounds=${arg#pv_rounds=} ;;
 	esac
 done
 tag="job-$mode"
@@ -60,6 +69,10 @@ faultinj)
 	# shellcheck disable=SC2086 # $fi_only is an option and its argument
 	collapse-stress --faultinj --fi-seconds "$fi_seconds" \
 		--fi-max-nth "$fi_max_nth" $fi_only --json-out /dev/ttyS1
+	;;
+pager-view)
+	collapse-stress --pager-view --tap --seconds "$pv_seconds" \
+		--rounds "$pv_rounds" --json-out /dev/ttyS1
 	;;
 *)
 	echo "$tag: unknown stress_mode"

@@ -2,6 +2,7 @@
 #include "knobs.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -87,4 +88,51 @@ int thp_knobs_apply(int scan_sleep_ms)
 		}
 	}
 	return 0;
+}
+
+/* Sets path to value when its current value is one of the comma-separated unwanted. */
+static int knob_replace(const char *path, const char *unwanted, const char *value)
+{
+	char cur[32], list[64], *save, *word;
+	int err = read_knob(path, cur, sizeof(cur));
+
+	if (err)
+		return err;
+	snprintf(list, sizeof(list), "%s", unwanted);
+	for (word = strtok_r(list, ",", &save); word; word = strtok_r(NULL, ",", &save))
+		if (!strcmp(cur, word))
+			return knob_set(path, value);
+	return 0;
+}
+
+int thp_knobs_small_shmem_writes(void)
+{
+	DIR *dir;
+	struct dirent *d;
+	int err;
+
+	err = knob_replace(THP_DIR "/shmem_enabled", "always,within_size,force,deny", "advise");
+	if (err) {
+		warnx_("cannot set %s/shmem_enabled: %s", THP_DIR, errno_name(-err));
+		return err;
+	}
+	dir = opendir(THP_DIR);
+	if (!dir)
+		return 0;	/* no mTHP sizes on this kernel */
+	while ((d = readdir(dir))) {
+		char path[160];
+
+		if (strncmp(d->d_name, "hugepages-", 10))
+			continue;
+		format_into(path, sizeof(path), "%s/%s/shmem_enabled", THP_DIR, d->d_name);
+		if (access(path, F_OK))
+			continue;
+		err = knob_replace(path, "always,within_size", "inherit");
+		if (err) {
+			warnx_("cannot set %s: %s", path, errno_name(-err));
+			break;
+		}
+	}
+	closedir(dir);
+	return err;
 }
