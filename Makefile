@@ -1,6 +1,6 @@
 # User-space programs of collapse-guard. Binaries land in build/bin.
 # `make STATIC=1` links them statically for the QEMU initramfs.
-SUBDIRS := src/checker src/model src/bench src/race src/stress
+SUBDIRS := src/checker src/model src/bench src/race src/stress src/pager
 
 .PHONY: all clean $(SUBDIRS)
 all: $(SUBDIRS)

@@ -10,7 +10,9 @@
 #
 # Environment: BOOT_TIMEOUT (seconds, default 900), QEMU_MEM (default 2G),
 # QEMU_SMP (default 2), QEMU_ICOUNT (e.g. 0: -icount shift=N, deterministic
-# timing, single-threaded TCG), KERNEL_APPEND (extra kernel parameters).
+# timing, single-threaded TCG), KERNEL_APPEND (extra kernel parameters),
+# BOOT_EXTRA_INITRD (space-separated cpio archives, compressed or not, put
+# between the base archive and the job's, e.g. build/initramfs/qemu.cpio).
 #
 # Exit codes: 0 the job ran to its end and the kernel log is clean (whatever
 # the job's own exit code, see OUTDIR/job.rc); 2 usage or missing inputs;
@@ -26,6 +28,10 @@ base=$CG_BUILD/initramfs/base.cpio.gz
 [[ -f $kernel ]] || die "$kernel missing: run scripts/kernel-build.sh $variant" 2
 [[ -f $base ]] || die "$base missing: run scripts/initramfs.sh" 2
 [[ -f $job ]] || die "job script $job missing" 2
+read -ra extra_initrd <<<"${BOOT_EXTRA_INITRD:-}"
+for f in "${extra_initrd[@]}"; do
+	[[ -f $f ]] || die "extra initramfs archive $f missing" 2
+done
 timeout_s=${BOOT_TIMEOUT:-900}
 
 mkdir -p "$outdir"
@@ -38,7 +44,14 @@ trap 'rm -rf "$jobdir"' EXIT
 install -m 0755 "$job" "$jobdir/job.sh"
 (cd "$jobdir" && echo job.sh | cpio --create --format=newc --owner=0:0 --quiet) |
 	gzip -n >"$outdir/job.cpio.gz"
-cat "$base" "$outdir/job.cpio.gz" >"$outdir/initrd.img"
+cp "$base" "$outdir/initrd.img"
+for f in "${extra_initrd[@]}"; do
+	# The kernel finds an uncompressed archive only at a multiple of 4 bytes.
+	size=$(stat -c %s "$outdir/initrd.img")
+	head -c $(((4 - size % 4) % 4)) /dev/zero >>"$outdir/initrd.img"
+	cat "$f" >>"$outdir/initrd.img"
+done
+cat "$outdir/job.cpio.gz" >>"$outdir/initrd.img"
 
 qemu=(
 	qemu-system-x86_64 -accel tcg -m "${QEMU_MEM:-2G}" -smp "${QEMU_SMP:-2}"

@@ -9,6 +9,12 @@
 # build/results/summary.json (every report, plus the table as data) and
 # build/results/table.txt. Exits 1 if a column gave no report or its guest
 # kernel reported trouble (the verdicts themselves don't change the exit).
+#
+# The row qemu-postcopy is the real pager end to end (docs/real-pager.md):
+# collapse-pager migrates memfd RAM post-copy with Debian's QEMU while a
+# backend collapses the destination's memfd, on the host and inside every
+# column built with kernel/config/pager.config (vanilla and patched 6.1);
+# PAGER_RUNS (default 5, 0 leaves the row out) runs per kernel.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$CG_ROOT/scripts/variants.sh"
@@ -54,6 +60,9 @@ for c in "${TABLE_COLUMNS[@]}"; do
 	columns+=("$c")
 done
 quiet initramfs "$CG_ROOT/scripts/initramfs.sh"
+PAGER_RUNS=${PAGER_RUNS:-5}
+[[ $PAGER_RUNS =~ ^[0-9]+$ ]] || die "PAGER_RUNS must be a number, not '$PAGER_RUNS'" 2
+((PAGER_RUNS == 0)) || quiet pager-initramfs "$CG_ROOT/scripts/pager-initramfs.sh"
 
 failed=0
 declare -A label=() rc=()
@@ -78,6 +87,36 @@ for c in "${columns[@]}"; do
 	fi
 done
 
+# The real pager: its report's row joins the column's checker report (a
+# report of its own when the checker gave none).
+pager_column() {
+	[[ $1 == host || " ${VARIANT_CONFIGS[$1]} " == *" pager "* ]]
+}
+for c in "${columns[@]}"; do
+	if ((PAGER_RUNS == 0)) || ! pager_column "$c"; then
+		continue
+	fi
+	if [[ $c == host ]]; then
+		log "QEMU post-copy on the host ($PAGER_RUNS runs)"
+		"$CG_BUILD/bin/collapse-pager" run --tap --runs "$PAGER_RUNS" \
+			--json-out "$R/host-pager.json" >"$R/host-pager.tap" 2>&1 || true
+	else
+		log "QEMU post-copy in $c ($PAGER_RUNS runs)"
+		prc=0
+		"$CG_ROOT/scripts/vm-pager.sh" "$c" "$R/$c-pager" --runs "$PAGER_RUNS" || prc=$?
+		[[ ! -f $R/$c-pager/result.json ]] || cp "$R/$c-pager/result.json" "$R/$c-pager.json"
+		((prc == 0)) || failed=1
+	fi
+	if [[ -f $R/$c-pager.json ]]; then
+		[[ -f $R/$c.json ]] || echo '{"results": []}' >"$R/$c.json"
+		jq --slurpfile p "$R/$c-pager.json" '.results += [$p[0].row]' "$R/$c.json" \
+			>"$R/$c.json.tmp" && mv "$R/$c.json.tmp" "$R/$c.json"
+	else
+		log "$c: no QEMU post-copy report"
+		failed=1
+	fi
+done
+
 cells=()
 for c in "${columns[@]}"; do cells+=("${label[$c]}=$R/$c.json"); done
 echo
@@ -86,7 +125,9 @@ echo
 for c in "${columns[@]}"; do
 	jq -n --arg id "$c" --arg name "${label[$c]}" --argjson exit "${rc[$c]}" \
 		--slurpfile report <(cat "$R/$c.json" 2>/dev/null) \
-		'{id: $id, "label": $name, checker_exit: $exit, report: ($report[0] // null)}'
+		--slurpfile pager <(cat "$R/$c-pager.json" 2>/dev/null) \
+		'{id: $id, "label": $name, checker_exit: $exit, report: ($report[0] // null),
+		  pager: ($pager[0] // null)}'
 done | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
 	. as $cols
 	| {generated: $generated, columns: $cols,
@@ -96,6 +137,8 @@ done | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
 		| map(. as $row | . + {cells: (reduce $cols[] as $c ({};
 			.[$c.id] = ([$c.report.results // [] | .[]
 				| select(.scenario == $row.scenario and .path == $row.path)
-				| {verdict, madv_errno}][0])))}))}' >"$R/summary.json"
+				| {verdict, madv_errno}
+				  + (if .kind == "end-to-end" then {detail} else {} end)][0])))}))}' \
+	>"$R/summary.json"
 log "wrote $R/summary.json and $R/table.txt"
 exit "$failed"

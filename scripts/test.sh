@@ -5,7 +5,9 @@
 # then checks the checker on the host kernel and on 6.1 in QEMU, vanilla and
 # patched (plain, and the debug kernel with lockdep, KASAN and kmemleak), the
 # races, stress and fault injection on the debug kernels (vanilla + the park
-# facility must show the bug, patched must not), and checkpatch on the series. Prints "ok N - name" / "not ok N - name"
+# facility must show the bug, patched must not), QEMU post-copy migration of
+# memfd RAM with a collapsing backend inside vanilla (must fail) and patched
+# 6.1 (must pass), and checkpatch on the series. Prints "ok N - name" / "not ok N - name"
 # lines and ends with "N passed, N failed"; exits 1 if any test failed.
 # Logs and reports: build/test/.
 set -euo pipefail
@@ -17,6 +19,7 @@ set -euo pipefail
 . "$CG_ROOT/scripts/tests/guest.sh"
 . "$CG_ROOT/scripts/tests/checkpatch.sh"
 . "$CG_ROOT/scripts/tests/debug.sh"
+. "$CG_ROOT/scripts/tests/pager.sh"
 
 need_root
 T=$CG_BUILD/test
@@ -51,6 +54,7 @@ for v in patched patched-debug; do
 		tap_skip "$v in QEMU" "${VARIANT_SERIES[$v]} has no *.patch"
 	fi
 done
+test_pager
 test_races
 test_stress
 test_faultinj

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs collapse-pager (QEMU post-copy of memfd RAM with a collapsing backend,
+# docs/real-pager.md) in a QEMU guest of a built kernel variant, with
+# Debian's QEMU inside (nested TCG):
+#
+#   scripts/vm-pager.sh VARIANT OUTDIR [COLLAPSE-PAGER-ARGS...]
+#
+# The variant needs the fragment kernel/config/pager.config (sockets, inotify,
+# membarrier, rseq). The TAP goes to OUTDIR/console.log, the report to
+# OUTDIR/result.json, collapse-pager's exit code to OUTDIR/job.rc.
+# Exit code: scripts/boot.sh's, or 6 when the guest gave no valid JSON.
+# OUTDIR/result.json is written whenever the guest sent a valid report.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[[ $# -ge 2 ]] || die "usage: $0 VARIANT OUTDIR [COLLAPSE-PAGER-ARGS...]" 2
+variant=$1 outdir=$2
+shift 2
+mkdir -p "$outdir"
+rm -f "$outdir/result.json"
+"$CG_ROOT/scripts/pager-initramfs.sh" >"$outdir/pager-initramfs.log" 2>&1 ||
+	die "$(cat "$outdir/pager-initramfs.log")" 2
+
+{
+	echo "# Guest job written by scripts/vm-pager.sh"
+	printf 'PAGER_ARGS=%q\n' "$*"
+	cat "$CG_ROOT/src/pager/job.sh"
+} >"$outdir/job.sh"
+
+rc=0
+BOOT_EXTRA_INITRD="$CG_BUILD/initramfs/qemu.cpio" \
+	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
+if jq -e '.tool == "collapse-pager"' "$outdir/channel.out" >/dev/null 2>&1; then
+	jq . "$outdir/channel.out" >"$outdir/result.json"
+elif ((rc == 0)); then
+	log "$variant: no valid collapse-pager JSON on the channel ($outdir/channel.out)"
+	rc=6
+fi
+exit "$rc"
