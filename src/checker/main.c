@@ -174,7 +174,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "collapse-check: --json-out: %s\n", why);
 		return EXIT_USAGE;
 	}
-	results = calloc(o.n_scenarios * o.n_paths, sizeof(*results));
+	results = o.n_scenarios && o.n_paths ?
+		  calloc(o.n_scenarios * o.n_paths, sizeof(*results)) : NULL;
 	if (!results) {
 		fprintf(stderr, "collapse-check: out of memory\n");
 		return EXIT_USAGE;

@@ -64,7 +64,10 @@ int cg_output_open(struct cg_output *out, const char *name, char *why, size_t wh
 			return -1;
 		}
 	} else {
-		fd = open_temp_beside(name, why, why_size);
+		/* A link to the report stays a link: the file it names is replaced. */
+		if (!realpath(name, out->target))
+			format_into(out->target, sizeof(out->target), "%s", name);
+		fd = open_temp_beside(out->target, why, why_size);
 		if (fd < 0)
 			return -1;
 		out->renamed_at_close = true;
@@ -92,7 +95,7 @@ int cg_output_close(struct cg_output *out, char *why, size_t why_size)
 	if (fclose(out->stream) && !err)
 		err = errno;
 	out->stream = NULL;
-	if (!err && out->renamed_at_close && rename(pending_temp, out->name))
+	if (!err && out->renamed_at_close && rename(pending_temp, out->target))
 		err = errno;
 	if (out->renamed_at_close) {
 		if (!err)

@@ -17,6 +17,7 @@
 struct cg_output {
 	FILE *stream;
 	const char *name;	/* as the user gave it */
+	char target[PATH_MAX];	/* what the temporary file replaces: name, links followed */
 	bool is_stdout;
 	bool renamed_at_close;
 };

@@ -33,5 +33,5 @@ long cg_sysfs_long(const char *path)
 	if (cg_knob_read(path, value, sizeof(value)))
 		return -1;
 	number = strtol(value, &end, 10);
-	return *end ? -1 : number;
+	return *end || end == value ? -1 : number;
 }
