@@ -64,7 +64,7 @@ send_sigints() {
 
 test_knobs_double_sigint() {
 	local bin=$1 out=$2 before=$2/knobs.base gap i pid rc problems=""
-	local gaps=(0 burst 60 burst 100 burst 150 burst 200 burst)
+	local gaps=(0 burst 60 burst 80 burst 100 burst 150 burst 200 burst 60 burst 80 burst 100 burst 150 burst)
 	for ((i = 0; i < ${#gaps[@]}; i++)); do
 		gap=${gaps[i]}
 		"$bin" --path khugepaged >/dev/null 2>"$out/sigint-$i.err" &
@@ -109,14 +109,16 @@ test_knobs_sigkill_record() {
 
 test_knobs_two_runs() {
 	local bin=$1 out=$2 before=$2/knobs.base first second rc1=0 rc2=0 problems=""
-	"$bin" --path khugepaged --json-out "$out/first.json" >/dev/null 2>"$out/first.err" &
+	# Three rows of two full scans each: long enough for the second to start.
+	"$bin" --path khugepaged --json-out "$out/first.json" other-vma same-vma other-process \
+		>/dev/null 2>"$out/first.err" &
 	first=$!
 	if ! wait_knobs_taken "$first"; then
 		stop_checker "$first"
 		tap_not_ok "$3: a second run waits for the first" "the first run never set the knobs"
 		return
 	fi
-	"$bin" --path khugepaged --timeout 5 --json-out "$out/second.json" other-vma no-uffd \
+	"$bin" --path khugepaged --json-out "$out/second.json" other-vma no-uffd \
 		>/dev/null 2>"$out/second.err" &
 	second=$!
 	wait "$first" || rc1=$?
@@ -124,8 +126,10 @@ test_knobs_two_runs() {
 	((rc1 == 0 && rc2 == 0)) || problems+="exit $rc1 and $rc2"$'\n'
 	grep -q "waiting for pid $first, which holds the THP knobs" "$out/second.err" ||
 		problems+="the second run did not say whom it waits for: $(cat "$out/second.err")"$'\n'
-	problems+=$(report_rows "$out/second.json" '.verdict == "SKIP" or .verdict == "ERROR"' 2>&1 ||
-		echo "no report from the second run")
+	# A khugepaged too slow for the timeout (a loaded host) is no fault of the lock.
+	problems+=$(report_rows "$out/second.json" \
+		'.verdict == "ERROR" or (.verdict == "SKIP" and (.detail | test("inconclusive") | not))' \
+		2>&1 || echo "no report from the second run")
 	problems+=$(knobs_diff "$before")
 	tap_result "$3: a second run waits for the first, both complete, THP knobs as before" \
 		"$problems"
