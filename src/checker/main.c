@@ -3,6 +3,7 @@
  * registrations? Runs every selected scenario under every selected path.
  */
 #define _GNU_SOURCE
+#include "cg_knob_hold.h"
 #include "cg_output.h"
 #include "cg_thp_knobs.h"
 #include "cli.h"
@@ -170,6 +171,9 @@ int main(int argc, char **argv)
 		strcpy(uts.release, "unknown");
 	/* First: the clean-ups of what follows run at exit and on signals. */
 	lifecycle_init();
+	/* Knobs a killed run left changed would skew even the madv_collapse column. */
+	if (geteuid() == 0)
+		cg_knobs_recover_if_free();
 	if (o.json_out && cg_output_open(&json_file, o.json_out, why, sizeof(why))) {
 		fprintf(stderr, "collapse-check: --json-out: %s\n", why);
 		return EXIT_USAGE;

@@ -129,3 +129,15 @@ void cg_knobs_give_back(void)
 	cg_exit_guard_remove(give_back_held);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
+
+void cg_knobs_recover_if_free(void)
+{
+	char why[256];
+
+	if (access(CG_KNOB_RECORD, F_OK) || take_lock(0, why, sizeof(why)))
+		return;
+	if (cg_knob_record_recover(why, sizeof(why)))
+		fprintf(stderr, "%s: %s\n", cg_prog_name, why);
+	close(lock_fd);
+	lock_fd = -1;
+}

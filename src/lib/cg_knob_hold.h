@@ -33,4 +33,11 @@ int cg_knobs_take(struct cg_knob *knobs, size_t n, long wait_ms, char *why, size
 /* Restores the knobs, removes the record, lets go of the lock. */
 void cg_knobs_give_back(void);
 
+/*
+ * For a run that may not change the knobs itself: when no run holds the
+ * lock, puts back what a dead run recorded (saying so on stderr). Quiet
+ * when there is nothing to do or another run holds the knobs.
+ */
+void cg_knobs_recover_if_free(void);
+
 #endif
