@@ -34,6 +34,7 @@ fi
 test_userspace_builds
 test_model
 test_host_checker
+test_host_checker_hardening
 
 declare -A built=()
 for v in "${TEST_VARIANTS[@]}"; do

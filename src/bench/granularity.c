@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "granularity.h"
+#include "cg_thp_knobs.h"
 #include "knobs.h"
 #include "shm.h"
 #include "uffd.h"
@@ -48,7 +49,7 @@ static int tally(int fd, struct gran_result *res)
 
 static long full_scans(void)
 {
-	return knob_read_long(KHUGEPAGED_DIR "/full_scans");
+	return cg_sysfs_long(CG_KHUGEPAGED_DIR "/full_scans");
 }
 
 static int via_khugepaged(int fd, char *whole, size_t len, double timeout_s,

@@ -103,14 +103,3 @@ void knobs_restore(void)
 		knobs[i].changed = 0;
 	}
 }
-
-long knob_read_long(const char *path)
-{
-	char value[32], *end;
-	long number;
-
-	if (read_value(path, value, sizeof(value)))
-		return -1;
-	number = strtol(value, &end, 10);
-	return *end || end == value ? -1 : number;
-}

@@ -12,7 +12,4 @@
 int knobs_apply(void);
 void knobs_restore(void);
 
-/* A numeric sysfs value, -1 when unreadable. */
-long knob_read_long(const char *path);
-
 #endif

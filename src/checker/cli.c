@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cli.h"
+#include "cg_knob_hold.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -8,6 +9,8 @@
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS 10000
+#define MIN_TIMEOUT_MS     1
+#define MAX_TIMEOUT_S      3600
 
 static void usage(FILE *out)
 {
@@ -30,10 +33,12 @@ static void usage(FILE *out)
 "Options:\n"
 "  --path NAME[,NAME]  collapse paths to run (repeatable): madv_collapse (alias\n"
 "                      madv), khugepaged\n"
-"  --timeout SEC       bound of each wait (khugepaged, fault delivery); default %d\n"
+"  --timeout SEC       bound of each wait (khugepaged, fault delivery), from\n"
+"                      %g to %d; default %d\n"
 "  --tap               TAP 13 (kselftest style) instead of the table\n"
 "  --json              JSON instead of the table\n"
-"  --json-out FILE     also write the JSON to FILE (e.g. /dev/ttyS1)\n"
+"  --json-out FILE     also write the JSON to FILE (e.g. /dev/ttyS1), whole or\n"
+"                      not at all; - is stdout (instead of the table)\n"
 "  --list              list scenarios and paths, then exit\n"
 "  --kmsg              read /dev/kmsg: a kernel WARNING/BUG/lockdep report during\n"
 "                      a cell makes it ERROR (for CONFIG_DEBUG_VM test kernels)\n"
@@ -41,17 +46,23 @@ static void usage(FILE *out)
 "  -h, --help          this help\n"
 "\n"
 "The khugepaged path needs root: it sets shmem_enabled=advise and speeds up\n"
-"khugepaged for the run, and restores every knob at exit or on a signal.\n"
+"khugepaged for the run, and restores every knob at exit or on a signal. It\n"
+"records the old values in " CG_KNOB_RECORD " first (a run after a SIGKILL puts\n"
+"them back) and holds " CG_KNOB_LOCK ": a second run waits for the first.\n"
 "\n"
-"TAP through prove:  prove -v --exec '' collapse-check :: --tap\n"
-"             or:    collapse-check --tap > out.tap; prove -v --exec cat out.tap\n"
+"TAP: ok for SAFE, COLLAPSED and SKIP (a # SKIP directive); not ok for\n"
+"VULNERABLE and ERROR; a REFUSED control is \"not ok ... # TODO\", stricter than\n"
+"needed but not unsafe. prove passes exactly when the exit status is 0:\n"
+"  prove -v --exec '' collapse-check :: --tap\n"
+"  collapse-check --tap > out.tap; prove -v --exec cat out.tap\n"
 "\n"
 "tmpfs-other-vma mounts a private tmpfs (root), detached at once; without\n"
 "root it uses /dev/shm. Children forked by a row are reaped within the row.\n"
 "\n"
 "Exit status: 0 no safety or lifecycle row VULNERABLE, 1 one was VULNERABLE,\n"
-"2 usage error or an ERROR cell (setup broken) without any VULNERABLE.\n",
-		DEFAULT_TIMEOUT_MS / 1000);
+"2 usage error, an ERROR cell (setup broken) or a report that could not be\n"
+"written, without any VULNERABLE.\n",
+		MIN_TIMEOUT_MS / 1000.0, MAX_TIMEOUT_S, DEFAULT_TIMEOUT_MS / 1000);
 }
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
@@ -76,20 +87,27 @@ void print_list(void)
 		       collapse_paths[i].alias ? collapse_paths[i].alias : "");
 }
 
+/* NAME[,NAME...]: every name a path; an empty one ("", ",", "madv,") is an error. */
 static void select_paths(const char *list, bool chosen[])
 {
-	char *copy = strdup(list), *save = NULL;
+	const char *name = list;
 
-	if (!copy)
-		usage_error("out of memory%s", "");
-	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-		const struct collapse_path *p = collapse_path_find(name);
+	for (;;) {
+		size_t len = strcspn(name, ",");
+		char one[32];
+		const struct collapse_path *p;
 
+		if (!len)
+			usage_error("--path '%s': an empty path name (see --list)", list);
+		format_into(one, sizeof(one), "%.*s", (int)len, name);
+		p = len < sizeof(one) ? collapse_path_find(one) : NULL;
 		if (!p)
-			usage_error("unknown path '%s'", name);
+			usage_error("unknown path '%s' (see --list)", one);
 		chosen[p - collapse_paths] = true;
+		if (!name[len])
+			return;
+		name += len + 1;
 	}
-	free(copy);
 }
 
 static long parse_timeout(const char *text)
@@ -97,9 +115,25 @@ static long parse_timeout(const char *text)
 	char *end;
 	double seconds = strtod(text, &end);
 
-	if (end == text || *end || !(seconds > 0) || seconds > 3600)
-		usage_error("bad --timeout '%s' (seconds, > 0)", text);
+	if (end == text || *end || !(seconds * 1000 >= MIN_TIMEOUT_MS) || seconds > MAX_TIMEOUT_S) {
+		char why[128];
+
+		format_into(why, sizeof(why), "bad --timeout '%.40s' (seconds, from %g to %d)", text,
+			    MIN_TIMEOUT_MS / 1000.0, MAX_TIMEOUT_S);
+		usage_error("%s", why);
+	}
 	return (long)(seconds * 1000);
+}
+
+/* A file name, or - for stdout; "--list" is an option given by mistake. */
+static const char *parse_json_out(const char *text)
+{
+	if (!text[0])
+		usage_error("--json-out needs a file name%s", "");
+	if (text[0] == '-' && text[1])
+		usage_error("--json-out needs a file name, not the option '%s'"
+			    " (write ./NAME for a file so named)", text);
+	return text;
 }
 
 void parse_options(int argc, char **argv, struct options *o)
@@ -133,7 +167,7 @@ void parse_options(int argc, char **argv, struct options *o)
 			o->format = opt == OPT_TAP ? OUTPUT_TAP : OUTPUT_JSON;
 			break;
 		case OPT_JSON_OUT:
-			o->json_out = optarg;
+			o->json_out = parse_json_out(optarg);
 			break;
 		case OPT_LIST:
 			o->list = true;
@@ -157,6 +191,13 @@ void parse_options(int argc, char **argv, struct options *o)
 		default:
 			usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
+	}
+	if (o->json_out && !strcmp(o->json_out, "-")) {
+		/* The JSON takes stdout, in place of the table. */
+		if (o->format == OUTPUT_TAP)
+			usage_error("--json-out - and --tap both want stdout%s", "");
+		o->format = OUTPUT_JSON;
+		o->json_out = NULL;
 	}
 	for (int i = optind; i < argc; i++) {
 		const struct scenario *s = scenario_find(argv[i]);

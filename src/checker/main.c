@@ -3,9 +3,13 @@
  * registrations? Runs every selected scenario under every selected path.
  */
 #define _GNU_SOURCE
+#include "cg_knob_hold.h"
+#include "cg_output.h"
+#include "cg_thp_knobs.h"
 #include "cli.h"
 #include "kmsg.h"
 #include "lifecycle.h"
+#include "outcome.h"
 #include "report.h"
 #include "util.h"
 
@@ -47,6 +51,21 @@ static void run_cell(const struct scenario *s, const struct collapse_path *path,
 		note("%s/%s: kernel log: %s", s->name, path->name, r->detail);
 }
 
+/* Why MADV_COLLAPSE of the no-uffd control failed with EINVAL. */
+static void explain_madv_einval(char *why, size_t size)
+{
+	char shmem_enabled[32] = "";
+
+	cg_knob_read(CG_THP_DIR "/shmem_enabled", shmem_enabled, sizeof(shmem_enabled));
+	if (!strcmp(shmem_enabled, "deny"))
+		format_into(why, size, "MADV_COLLAPSE of shmem refused by shmem_enabled=deny"
+			    " (EINVAL on no-uffd); the khugepaged path sets advise for its run");
+	else
+		format_into(why, size, "MADV_COLLAPSE not supported by this kernel"
+			    " (EINVAL on no-uffd, shmem_enabled=%s)",
+			    shmem_enabled[0] ? shmem_enabled : "?");
+}
+
 /*
  * The no-uffd control runs first in every column, selected or not: a path
  * that does not collapse even without userfaultfd proves nothing.
@@ -69,7 +88,7 @@ static bool probe_path(const struct options *o, const struct collapse_path *path
 	if (probe->madv_errno[0]) {
 		if (strcmp(probe->madv_errno, "EINVAL"))
 			return true;	/* a real refusal: report every row honestly */
-		format_into(why, sizeof(why), "MADV_COLLAPSE not supported (EINVAL on no-uffd)");
+		explain_madv_einval(why, sizeof(why));
 	} else {
 		format_into(why, sizeof(why),
 			    "no collapse of the no-uffd control within %g s (%s)",
@@ -103,16 +122,32 @@ static void run_column(const struct options *o, const struct collapse_path *path
 		path->column_end();
 }
 
-static int exit_status(const struct result *results, size_t n)
+/* The report on stdout and in --json-out; a write error makes the status 2 unless 1. */
+static int write_reports(const struct options *o, const struct report *report,
+			 struct cg_output *json_file, int status)
 {
-	bool error = false;
+	char why[PATH_MAX + 64];
+	int err;
 
-	for (size_t i = 0; i < n; i++) {
-		if (results[i].kind != KIND_CONTROL && results[i].verdict == VERDICT_VULNERABLE)
-			return 1;
-		error |= results[i].verdict == VERDICT_ERROR;
+	switch (o->format) {
+	case OUTPUT_TABLE: report_table(stdout, report); break;
+	case OUTPUT_TAP:   report_tap(stdout, report); break;
+	case OUTPUT_JSON:  report_json(stdout, report); break;
 	}
-	return error ? EXIT_USAGE : 0;
+	if (json_file->stream) {
+		report_json(json_file->stream, report);
+		if (cg_output_close(json_file, why, sizeof(why))) {
+			fprintf(stderr, "collapse-check: --json-out: %s\n", why);
+			status = status ? status : EXIT_USAGE;
+		}
+	}
+	err = cg_stdout_close();
+	if (err) {
+		fprintf(stderr, "collapse-check: cannot write the report to stdout: %s\n",
+			strerror(-err));
+		status = status ? status : EXIT_USAGE;
+	}
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -121,7 +156,8 @@ int main(int argc, char **argv)
 	struct utsname uts;
 	struct result *results;
 	const char *path_names[MAX_PATHS];
-	FILE *json_out = NULL;
+	struct cg_output json_file = { .stream = NULL };
+	char why[PATH_MAX + 64];
 	struct report report;
 	int status;
 
@@ -133,18 +169,17 @@ int main(int argc, char **argv)
 	page_size = (size_t)sysconf(_SC_PAGESIZE);
 	if (uname(&uts))
 		strcpy(uts.release, "unknown");
-	if (o.json_out) {
-		/* O_NOCTTY: the QEMU harness points this at a serial port. */
-		int fd = open(o.json_out, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC, 0644);
-
-		json_out = fd < 0 ? NULL : fdopen(fd, "w");
-		if (!json_out) {
-			fprintf(stderr, "collapse-check: cannot open %s: %s\n", o.json_out,
-				strerror(errno));
-			return EXIT_USAGE;
-		}
+	/* First: the clean-ups of what follows run at exit and on signals. */
+	lifecycle_init();
+	/* Knobs a killed run left changed would skew even the madv_collapse column. */
+	if (geteuid() == 0)
+		cg_knobs_recover_if_free();
+	if (o.json_out && cg_output_open(&json_file, o.json_out, why, sizeof(why))) {
+		fprintf(stderr, "collapse-check: --json-out: %s\n", why);
+		return EXIT_USAGE;
 	}
-	results = calloc(o.n_scenarios * o.n_paths, sizeof(*results));
+	results = o.n_scenarios && o.n_paths ?
+		  calloc(o.n_scenarios * o.n_paths, sizeof(*results)) : NULL;
 	if (!results) {
 		fprintf(stderr, "collapse-check: out of memory\n");
 		return EXIT_USAGE;
@@ -158,7 +193,6 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	lifecycle_init();
 
 	for (size_t c = 0; c < o.n_paths; c++) {
 		path_names[c] = o.paths[c]->name;
@@ -173,16 +207,8 @@ int main(int argc, char **argv)
 		.results = results,
 		.n_rows = o.n_scenarios,
 	};
-	switch (o.format) {
-	case OUTPUT_TABLE: report_table(stdout, &report); break;
-	case OUTPUT_TAP:   report_tap(stdout, &report); break;
-	case OUTPUT_JSON:  report_json(stdout, &report); break;
-	}
-	if (json_out) {
-		report_json(json_out, &report);
-		fclose(json_out);
-	}
-	status = exit_status(results, o.n_scenarios * o.n_paths);
+	status = write_reports(&o, &report, &json_file,
+			       results_exit_status(results, o.n_scenarios * o.n_paths));
 	free(results);
 	return status;
 }

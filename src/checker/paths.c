@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "paths.h"
-#include "thp_knobs.h"
+#include "cg_knob_hold.h"
+#include "cg_thp_knobs.h"
 #include "util.h"
 
 #include <errno.h>
@@ -15,6 +16,8 @@
 #define MADV_COLLAPSE_TRIES 5
 #define KHUGEPAGED_POLL_MS  20
 #define KHUGEPAGED_SCANS    2
+/* How long a run waits for another one that holds the THP knobs. */
+#define KNOB_LOCK_WAIT_MS   (10 * 60 * 1000)
 
 void collapse_job_observe(struct collapse_job *job)
 {
@@ -84,7 +87,7 @@ static long long trigger_time_ms;
 
 static int khugepaged_column_begin(char *why, size_t why_size)
 {
-	if (access(KHUGEPAGED_SYSFS_DIR "/full_scans", R_OK)) {
+	if (access(CG_KHUGEPAGED_DIR "/full_scans", R_OK)) {
 		format_into(why, why_size, "khugepaged not in sysfs (%s)", errno_name(errno));
 		return -1;
 	}
@@ -92,12 +95,14 @@ static int khugepaged_column_begin(char *why, size_t why_size)
 		format_into(why, why_size, "needs root");
 		return -1;
 	}
-	return thp_knobs_apply_for_khugepaged(why, why_size);
+	cg_khugepaged_knobs_prepare();
+	return cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs, KNOB_LOCK_WAIT_MS,
+			     why, why_size);
 }
 
 static void khugepaged_column_end(void)
 {
-	thp_knobs_restore();
+	cg_knobs_give_back();
 }
 
 static int khugepaged_prepare(struct collapse_job *job, char *why, size_t why_size)
@@ -118,7 +123,7 @@ static int khugepaged_prepare(struct collapse_job *job, char *why, size_t why_si
 static void khugepaged_trigger(struct collapse_job *job)
 {
 	(void)job;
-	scans_at_trigger = read_sysfs_long(KHUGEPAGED_SYSFS_DIR "/full_scans");
+	scans_at_trigger = cg_sysfs_long(CG_KHUGEPAGED_DIR "/full_scans");
 	trigger_time_ms = now_ms();
 }
 
@@ -154,7 +159,7 @@ static void khugepaged_wait(struct collapse_job *job)
 		}
 		sleep_ms(job->timeout_ms - elapsed < KHUGEPAGED_POLL_MS ?
 			 (long)(job->timeout_ms - elapsed) : KHUGEPAGED_POLL_MS);
-		scans = read_sysfs_long(KHUGEPAGED_SYSFS_DIR "/full_scans");
+		scans = cg_sysfs_long(CG_KHUGEPAGED_DIR "/full_scans");
 	}
 }
 

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "report.h"
+#include "outcome.h"
 #include "util.h"
 
 #include <string.h>
@@ -127,13 +128,7 @@ void report_table(FILE *out, const struct report *report)
 	fflush(out);
 }
 
-/* ---- TAP ---- */
-
-static bool tap_ok(const struct result *r)
-{
-	return r->verdict != N_VERDICTS && verdict_ok(r->verdict) &&
-	       (r->verdict == VERDICT_SKIP || verdict_ok(r->control));
-}
+/* ---- TAP (outcome.h says which line a cell gets) ---- */
 
 /* '#' would start a TAP directive, newlines would end the line. */
 static void put_tap_text(FILE *out, const char *text)
@@ -142,36 +137,51 @@ static void put_tap_text(FILE *out, const char *text)
 		fputc(*text == '#' ? '_' : *text == '\n' ? ' ' : *text, out);
 }
 
+static void put_tap_line(FILE *out, size_t number, const struct result *r,
+			 enum outcome outcome)
+{
+	char verdict[32];
+	bool ok = outcome == OUTCOME_PASS || outcome == OUTCOME_SKIP;
+
+	fprintf(out, "%s %zu %s/%s # ", ok ? "ok" : "not ok", number, r->scenario, r->path);
+	if (outcome == OUTCOME_SKIP) {
+		fputs("SKIP ", out);
+		put_tap_text(out, r->detail);
+		fputc('\n', out);
+		return;
+	}
+	if (outcome == OUTCOME_REFUSED)
+		fputs("TODO collapse refused where it should work: ", out);
+	verdict_text(verdict, sizeof(verdict), r);
+	fputs(verdict, out);
+	if (r->info[0]) {
+		fputs(" (", out);
+		put_tap_text(out, r->info);
+		fputc(')', out);
+	}
+	fputs(": ", out);
+	put_tap_text(out, r->detail);
+	fputc('\n', out);
+}
+
 void report_tap(FILE *out, const struct report *report)
 {
-	size_t n = n_results(report);
+	size_t n = n_results(report), counts[OUTCOME_VULNERABLE + 1] = { 0 };
 
 	fprintf(out, "TAP version 13\n");
 	fprintf(out, "# collapse-check: kernel %s, timeout %g s\n", report->kernel,
 		report->timeout_ms / 1000.0);
 	fprintf(out, "1..%zu\n", n);
 	for (size_t i = 0; i < n; i++) {
-		const struct result *r = &report->results[i];
+		enum outcome outcome = result_outcome(&report->results[i]);
 
-		fprintf(out, "%s %zu %s/%s # ", tap_ok(r) ? "ok" : "not ok", i + 1,
-			r->scenario, r->path);
-		if (r->verdict == VERDICT_SKIP) {
-			fputs("SKIP ", out);
-		} else {
-			char verdict[32];
-
-			verdict_text(verdict, sizeof(verdict), r);
-			fputs(verdict, out);
-			if (r->info[0]) {
-				fputs(" (", out);
-				put_tap_text(out, r->info);
-				fputc(')', out);
-			}
-			fputs(": ", out);
-		}
-		put_tap_text(out, r->detail);
-		fputc('\n', out);
+		counts[outcome]++;
+		put_tap_line(out, i + 1, &report->results[i], outcome);
 	}
+	/* kselftest's summary line; a refused control counts as an expected failure. */
+	fprintf(out, "# Totals: pass:%zu fail:%zu xfail:%zu xpass:0 skip:%zu error:%zu\n",
+		counts[OUTCOME_PASS], counts[OUTCOME_VULNERABLE], counts[OUTCOME_REFUSED],
+		counts[OUTCOME_SKIP], counts[OUTCOME_ERROR]);
 	fflush(out);
 }
 

@@ -27,7 +27,6 @@ int cg_knob_read(const char *path, char *value, size_t size)
 	return knob_value(raw, value, size);
 }
 
-/* Only async-signal-safe calls: used by the restoring signal handler. */
 int cg_knob_write(const char *path, const char *value)
 {
 	size_t len = strlen(value);
@@ -45,96 +44,89 @@ int cg_knob_write(const char *path, const char *value)
 	return err;
 }
 
-int cg_knobs_apply(struct cg_knob *knobs, size_t n, char *why, size_t why_size)
+int cg_knobs_save(struct cg_knob *knobs, size_t n, char *why, size_t why_size)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err = cg_knob_read(knobs[i].path, knobs[i].saved, sizeof(knobs[i].saved));
+
+		if (err) {
+			format_into(why, why_size, "cannot read %s: %s", knobs[i].path,
+				    errno_name(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool cg_knob_needs_change(const struct cg_knob *k)
+{
+	return strcmp(k->saved, k->wanted) && (!k->only_if || !strcmp(k->saved, k->only_if));
+}
+
+int cg_knobs_change(struct cg_knob *knobs, size_t n, char *why, size_t why_size)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct cg_knob *k = &knobs[i];
-		int err = cg_knob_read(k->path, k->saved, sizeof(k->saved));
+		int err;
 
-		if (err) {
-			format_into(why, why_size, "cannot read %s: %s", k->path, errno_name(-err));
-			goto undo;
-		}
-		if (!strcmp(k->saved, k->wanted) || (k->only_if && strcmp(k->saved, k->only_if)))
+		if (!cg_knob_needs_change(k))
 			continue;
 		k->changed = 1;	/* first: a signal may arrive during the write */
 		err = cg_knob_write(k->path, k->wanted);
 		if (err) {
 			format_into(why, why_size, "cannot write %s to %s: %s", k->wanted, k->path,
 				    errno_name(-err));
-			goto undo;
+			cg_knobs_restore(knobs, n);
+			return -1;
 		}
+		note("set %s: %s -> %s", k->path, k->saved, k->wanted);
 	}
 	return 0;
-undo:
-	cg_knobs_restore(knobs, n);
-	return -1;
 }
 
-void cg_knobs_restore(struct cg_knob *knobs, size_t n)
+int cg_knobs_apply(struct cg_knob *knobs, size_t n, char *why, size_t why_size)
 {
-	int saved_errno = errno;
+	if (cg_knobs_save(knobs, n, why, why_size))
+		return -1;
+	return cg_knobs_change(knobs, n, why, why_size);
+}
+
+int cg_knobs_restore(struct cg_knob *knobs, size_t n)
+{
+	int saved_errno = errno, failed = 0;
 
 	for (size_t i = n; i-- > 0;) {
 		if (!knobs[i].changed)
 			continue;
-		cg_knob_write(knobs[i].path, knobs[i].saved);
-		knobs[i].changed = 0;
+		if (cg_knob_write(knobs[i].path, knobs[i].saved))
+			failed++;
+		else
+			knobs[i].changed = 0;
 	}
 	errno = saved_errno;
+	return failed;
 }
 
 static struct cg_knob *guarded;
 static size_t n_guarded;
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
-static const int term_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT };
 
-static void restore_and_die(int sig)
+static void restore_guarded(void)
 {
 	if (guarded)
 		cg_knobs_restore(guarded, n_guarded);
-	/* SA_RESETHAND put the default action back, SA_NODEFER lets it in now. */
-	raise(sig);
-}
-
-static void set_handler(int sig, void (*handler)(int))
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler;
-	sigemptyset(&sa.sa_mask);
-	if (handler != SIG_DFL)
-		sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-	sigaction(sig, &sa, NULL);
-}
-
-static int guard_mask;
-
-static void guard_all(void (*handler)(int))
-{
-	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
-		set_handler(fatal_signals[i], handler);
-	if (!(guard_mask & CG_GUARD_KEEP_TERM))
-		for (size_t i = 0; i < sizeof(term_signals) / sizeof(term_signals[0]); i++)
-			set_handler(term_signals[i], handler);
-	if (!(guard_mask & CG_GUARD_KEEP_PIPE))
-		set_handler(SIGPIPE, handler);
 }
 
 void cg_knobs_guard_signals(struct cg_knob *knobs, size_t n, int handled_elsewhere_mask)
 {
-	guarded = knobs;
 	n_guarded = n;
-	guard_mask = handled_elsewhere_mask;
-	guard_all(restore_and_die);
+	guarded = knobs;
+	cg_exit_guard_install(handled_elsewhere_mask);
+	cg_exit_guard_add(restore_guarded);
 }
 
 void cg_knobs_unguard(void)
 {
-	if (!guarded)
-		return;
-	guard_all(SIG_DFL);
+	cg_exit_guard_remove(restore_guarded);
 	guarded = NULL;
 	n_guarded = 0;
 }

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "backend.h"
 #include "json.h"
-#include "cg_knobs.h"
+#include "cg_thp_knobs.h"
 #include "cg_util.h"
 
 #include <dirent.h>
@@ -35,30 +35,6 @@ int mode_by_name(const char *name)
 			return i;
 	return -1;
 }
-
-static char max_ptes_none[16];
-
-/* Set in this order, restored in reverse. */
-static struct cg_knob knobs[] = {
-	{ CG_KHUGEPAGED_DIR "/max_ptes_none", max_ptes_none, NULL, "", 0 },
-	{ CG_KHUGEPAGED_DIR "/pages_to_scan", "4096", NULL, "", 0 },
-	{ CG_KHUGEPAGED_DIR "/alloc_sleep_millisecs", "10", NULL, "", 0 },
-	{ CG_KHUGEPAGED_DIR "/scan_sleep_millisecs", "10", NULL, "", 0 },
-	/* 6.1 stops khugepaged altogether while anon THP is "never". */
-	{ CG_THP_DIR "/enabled", "madvise", "never", "", 0 },
-	{ CG_THP_DIR "/shmem_enabled", "advise", NULL, "", 0 },
-};
-#define N_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
-
-const char *const backend_knob_paths[] = {
-	CG_KHUGEPAGED_DIR "/max_ptes_none",
-	CG_KHUGEPAGED_DIR "/pages_to_scan",
-	CG_KHUGEPAGED_DIR "/alloc_sleep_millisecs",
-	CG_KHUGEPAGED_DIR "/scan_sleep_millisecs",
-	CG_THP_DIR "/enabled",
-	CG_THP_DIR "/shmem_enabled",
-};
-const unsigned backend_n_knobs = N_KNOBS;
 
 static volatile sig_atomic_t stop_signal;
 
@@ -467,10 +443,11 @@ static void run(struct backend *b)
 	b->mapped_ms = now_ms();
 	b->shmem_huge_kb_start = shmem_huge_kb();
 	if (khugepaged) {
-		format_into(max_ptes_none, sizeof(max_ptes_none), "%lu",
-			    CG_EXTENT_SIZE / (unsigned long)sysconf(_SC_PAGESIZE) - 1);
-		cg_knobs_guard_signals(knobs, N_KNOBS, CG_GUARD_KEEP_TERM);
-		if (cg_knobs_apply(knobs, N_KNOBS, b->knobs_error, sizeof(b->knobs_error)) == 0)
+		cg_khugepaged_knobs_prepare();
+		cg_knobs_guard_signals(cg_khugepaged_knobs, cg_n_khugepaged_knobs,
+				       CG_GUARD_KEEP_TERM);
+		if (cg_knobs_apply(cg_khugepaged_knobs, cg_n_khugepaged_knobs, b->knobs_error,
+				   sizeof(b->knobs_error)) == 0)
 			b->knobs_set = true;
 		/* 6.1 registers the mm with khugepaged only at the second call. */
 		b->hugepage_tried = true;
@@ -487,7 +464,7 @@ static void run(struct backend *b)
 	if (o->census)
 		census(b);
 	if (khugepaged) {
-		cg_knobs_restore(knobs, N_KNOBS);
+		cg_knobs_restore(cg_khugepaged_knobs, cg_n_khugepaged_knobs);
 		cg_knobs_unguard();
 	}
 	munmap(b->map, (size_t)b->size);

@@ -32,8 +32,6 @@ struct backend_opts {
 /* Runs the backend; returns the exit status (0 ran, 2 usage/set-up error). */
 int backend_main(const struct backend_opts *opts);
 
-/* The khugepaged knobs the backend sets: paths, for the caller's own check. */
-extern const char *const backend_knob_paths[];
-extern const unsigned backend_n_knobs;
+/* The khugepaged knobs the backend sets: cg_khugepaged_knobs (cg_thp_knobs.h). */
 
 #endif

@@ -8,7 +8,7 @@
 #include "backend.h"
 #include "json.h"
 #include "migrate.h"
-#include "cg_knobs.h"
+#include "cg_thp_knobs.h"
 #include "cg_util.h"
 
 #include <errno.h>
@@ -398,8 +398,8 @@ struct knob_snapshot {
 
 static void snapshot_knobs(struct knob_snapshot *s)
 {
-	for (unsigned i = 0; i < backend_n_knobs && i < 8; i++)
-		s->readable[i] = !cg_knob_read(backend_knob_paths[i], s->value[i],
+	for (unsigned i = 0; i < cg_n_khugepaged_knobs && i < 8; i++)
+		s->readable[i] = !cg_knob_read(cg_khugepaged_knobs[i].path, s->value[i],
 					       sizeof(s->value[i]));
 }
 
@@ -408,15 +408,15 @@ static bool check_knobs(const struct knob_snapshot *s, struct run_result *r)
 {
 	bool clean = true;
 
-	for (unsigned i = 0; i < backend_n_knobs && i < 8; i++) {
+	for (unsigned i = 0; i < cg_n_khugepaged_knobs && i < 8; i++) {
 		char now[32];
 
-		if (!s->readable[i] || cg_knob_read(backend_knob_paths[i], now, sizeof(now)) ||
+		if (!s->readable[i] || cg_knob_read(cg_khugepaged_knobs[i].path, now, sizeof(now)) ||
 		    !strcmp(now, s->value[i]))
 			continue;
 		append_sep(r->knobs, sizeof(r->knobs), "%s was %s, left %s (put back)",
-			   backend_knob_paths[i], s->value[i], now);
-		cg_knob_write(backend_knob_paths[i], s->value[i]);
+			   cg_khugepaged_knobs[i].path, s->value[i], now);
+		cg_knob_write(cg_khugepaged_knobs[i].path, s->value[i]);
 		clean = false;
 	}
 	return clean;
