@@ -38,10 +38,10 @@ void append_to(char *buf, size_t size, const char *fmt, ...)
 void append_sep(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* A PROT_NONE placeholder of len bytes at a CG_EXTENT_SIZE-aligned address, or MAP_FAILED. */
 /* A sysfs knob's text: "always [madvise] never" -> "madvise"; "511\n" -> "511". */
 int knob_value(const char *raw, char *value, size_t size);
 
+/* A PROT_NONE placeholder of len bytes at a CG_EXTENT_SIZE-aligned address, or MAP_FAILED. */
 void *reserve_aligned(size_t len);
 /* Maps [offset, offset + len) of fd shared at a CG_EXTENT_SIZE-aligned address, or MAP_FAILED. */
 void *map_aligned(int fd, off_t offset, size_t len, int prot);
@@ -50,6 +50,12 @@ void *map_aligned(int fd, off_t offset, size_t len, int prot);
  * note(): with `verbose` set, one line on stderr prefixed "<cg_prog_name>: ".
  * A program that uses the library's note() defines both.
  */
+/*
+ * Installs handler for SIGINT, SIGTERM and SIGHUP, the signals that ask a
+ * run to stop; no SA_RESTART, so a blocking call returns EINTR.
+ */
+void catch_stop_signals(void (*handler)(int));
+
 extern bool verbose;
 extern const char cg_prog_name[];
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -501,7 +501,11 @@ static bool d7_guard(const struct model *m, struct state *s, char *why,
 			       "recorded", why, n);
 }
 
-#define V2_COUNT_HOOKS                                                         	.early_fail = d5_early, .on_register = count_register,                 	.on_unregister = count_unregister, .on_vma_link = count_link,          	.on_vma_unlink = count_unlink, .invariant = count_exact
+/* The per-inode count of design 7 (patch 0001) and its fail-fast check. */
+#define V2_COUNT_HOOKS \
+	.early_fail = d5_early, .on_register = count_register, \
+	.on_unregister = count_unregister, .on_vma_link = count_link, \
+	.on_vma_unlink = count_unlink, .invariant = count_exact
 
 static const struct design d7 = {
 	.id = "7",

@@ -474,16 +474,12 @@ static void run(struct backend *b)
 int backend_main(const struct backend_opts *opts)
 {
 	struct backend b = { .o = opts, .fd_number = -1 };
-	struct sigaction sa = { .sa_handler = on_stop };
 	FILE *out = stdout;
 
 	b.st.first_over_holes_ms = -1;
 	b.huge_extents = -1;
 	b.shmem_huge_kb_start = b.shmem_huge_kb_end = -1;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	catch_stop_signals(on_stop);
 	b.start_ms = now_ms();
 	run(&b);
 	b.end_ms = now_ms();

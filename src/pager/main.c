@@ -600,14 +600,7 @@ static int main_run(int argc, char **argv)
 	 * restores its knobs itself).
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	{
-		struct sigaction sa = { .sa_handler = on_interrupt };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-	}
+	catch_stop_signals(on_interrupt);
 	snapshot_knobs(&knobs);
 
 	if (o.tap)

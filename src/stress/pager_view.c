@@ -64,18 +64,6 @@ static void on_signal(int sig)
 	_exit(2);
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static void *collapser_main(void *arg)
 {
 	struct collapser *c = arg;
@@ -318,7 +306,7 @@ int run_pager_view(const struct options *o)
 	int err, rc;
 
 	w.deadline_ms = start_ms + (long long)o->seconds * 1000;
-	catch_signals();
+	catch_stop_signals(on_signal);
 	if ((err = thp_knobs_small_shmem_writes())) {
 		knobs_restore();
 		return 2;

@@ -50,18 +50,6 @@ static void on_signal(int sig)
 	_exit(2);
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 typedef void *(*thread_fn)(void *);
 
 static int spawn(pthread_t *t, struct actor *a, struct proc_ctx *px, int id, thread_fn fn)
@@ -242,7 +230,7 @@ int run_stress(const struct options *o)
 		warnx_("prefill: %s", errno_name(-err));
 		return 2;
 	}
-	catch_signals();
+	catch_stop_signals(on_signal);
 	if (o->khugepaged) {
 		summary.khugepaged_tuned = thp_knobs_apply(o->scan_sleep_ms) == 0;
 		if (!summary.khugepaged_tuned) {
