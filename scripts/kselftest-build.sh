@@ -52,7 +52,8 @@ if [[ -x $out/$test_name && -f $archive && -f $out/inputs.sha256 &&
 fi
 
 start=$(now)
-rm -f "$out/$test_name" "$out/inputs.sha256" "$archive"
+rm -rf "$out/$test_name" "$out/inputs.sha256" "$archive" "$out/obj"
+mkdir -p "$out/obj"
 log "unpacking $tarball ($srcver)"
 kernel_tree "$tree" "$tarball" kselftest "$out/patch.log" "${patches[@]}"
 dir=$tree/tools/testing/selftests/mm
