@@ -52,7 +52,7 @@ if [[ -x $out/$test_name && -f $archive && -f $out/inputs.sha256 &&
 fi
 
 start=$(now)
-rm -rf "$out/$test_name" "$out/inputs.sha256" "$archive" "$out/obj"
+rm -rf "${out:?}/$test_name" "$out/inputs.sha256" "$archive" "$out/obj"
 mkdir -p "$out/obj"
 log "unpacking $tarball ($srcver)"
 kernel_tree "$tree" "$tarball" kselftest "$out/patch.log" "${patches[@]}"
