@@ -11,10 +11,11 @@
 # "upstream-6.12 upstream-6.12-fixed vanilla patched" (the kselftest is a
 # static program and runs on 6.1 too: vanilla 6.1 is expected to FAIL; on
 # patched 6.1 the four safety tests pass and the controls fail, because
-# 6.1's MADV_COLLAPSE of file memory returns EINVAL even when it collapsed,
-# so it has no expected verdict). Also runs checkpatch.pl --strict of the 6.12 tree on
-# every patch of the series. Exits 0 when every kernel gave its expected
-# verdict and checkpatch is clean, 1 otherwise. Output: build/upstream/.
+# 6.1's MADV_COLLAPSE returns EINVAL there even when it collapsed, so it
+# has no expected verdict). Also runs checkpatch.pl --strict of the 6.12
+# tree on every patch of the series. Exits 0 when every kernel gave its
+# expected verdict and checkpatch is clean, 1 otherwise. Output:
+# build/upstream/.
 # The 6.12 kernels are not built by scripts/test.sh (docs/upstream.md).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -9,7 +9,7 @@
 # and the kselftest, run in the 6.1 guests, can fail: on vanilla 6.1 its
 # safety tests fail (the holes are zero-filled), on patched 6.1 they pass.
 # Its control tests are not asserted on 6.1, whose MADV_COLLAPSE of file
-# memory returns EINVAL even when it collapsed.
+# memory returns EINVAL here even when it collapsed the page cache.
 
 test_upstream_series() {
 	local tree=$CG_BUILD/src/kselftest-6.12 p out totals name v tap n want
