@@ -4,14 +4,16 @@
 #   scripts/kernel-build.sh VARIANT
 #
 # Unpacks the Debian kernel source into build/src/VARIANT, applies the
-# variant's patch series, configures tinyconfig + the variant's fragments,
-# checks that every fragment line made it into the final .config, and builds
-# bzImage. Results: build/kernels/VARIANT/{bzImage,config,inputs.sha256,
-# source-version,build.log}. Nothing is rebuilt while the inputs' stamp
-# (source version, series, fragments, this script) is unchanged.
+# variant's patch series with git am (scripts/kernel-tree.sh), configures
+# tinyconfig + the variant's fragments, checks that every fragment line made
+# it into the final .config, and builds bzImage. Results:
+# build/kernels/VARIANT/{bzImage,config,inputs.sha256,source-version,
+# build.log,patch.log}. Nothing is rebuilt while the inputs' stamp (source
+# version, series, fragments, this script and kernel-tree.sh) is unchanged.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$CG_ROOT/scripts/variants.sh"
+. "$CG_ROOT/scripts/kernel-tree.sh"
 
 [[ $# -eq 1 ]] || die "usage: $0 VARIANT (one of: ${VARIANTS[*]})" 2
 variant=$1
@@ -41,7 +43,8 @@ flock 9
 stamp=$(
 	printf 'source %s %s\nseries %s\nconfigs %s\n' "$pkg" "$srcver" \
 		"${VARIANT_SERIES[$variant]}" "${VARIANT_CONFIGS[$variant]}"
-	for f in "${patches[@]}" "${fragments[@]}" "$CG_ROOT/scripts/kernel-build.sh"; do
+	for f in "${patches[@]}" "${fragments[@]}" "$CG_ROOT/scripts/kernel-build.sh" \
+		"$CG_ROOT/scripts/kernel-tree.sh"; do
 		printf '== %s\n' "${f#"$CG_ROOT"/}"
 		cat "$f"
 	done | sha256sum | cut -d' ' -f1
@@ -56,16 +59,7 @@ start=$(now)
 rm -rf "$tree" "$out"
 mkdir -p "$tree" "$out"
 log "$variant: unpacking $tarball ($srcver)"
-tar -xf "$tarball" -C "$tree" --strip-components=1
-
-for p in "${patches[@]}"; do
-	log "$variant: applying ${p#"$CG_ROOT"/}"
-	if ! patch -d "$tree" -p1 --forward --batch --no-backup-if-mismatch \
-		<"$p" >"$out/patch.log" 2>&1; then
-		cat "$out/patch.log" >&2
-		die "$variant: ${p#"$CG_ROOT"/} does not apply to $pkg $srcver"
-	fi
-done
+kernel_tree "$tree" "$tarball" "$variant" "$out/patch.log" "${patches[@]}"
 
 kmake() {
 	make -C "$tree" ARCH=x86_64 KBUILD_BUILD_USER=collapse-guard \

@@ -15,6 +15,14 @@
 # backend collapses the destination's memfd, on the host and inside every
 # column built with kernel/config/pager.config (vanilla and patched 6.1);
 # PAGER_RUNS (default 5, 0 leaves the row out) runs per kernel.
+#
+# The row kselftest is the kselftest that kernel/6.12/patches adds to
+# tools/testing/selftests/mm (uffd-collapse, docs/upstream.md), built once
+# from the 6.12 tree and run on the host and in every column's guest (a boot
+# of its own): PASS or FAIL with the tests passed of those planned. It
+# fails on upstream 6.12 (the extent below an armed one is refused) and on
+# vanilla 6.1 (holes zero-filled), and passes with the boundary fix.
+# KSELFTEST=0 leaves the row out.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$CG_ROOT/scripts/variants.sh"
@@ -60,6 +68,9 @@ for c in "${TABLE_COLUMNS[@]}"; do
 	columns+=("$c")
 done
 quiet initramfs "$CG_ROOT/scripts/initramfs.sh"
+KSELFTEST=${KSELFTEST:-1}
+[[ $KSELFTEST =~ ^[01]$ ]] || die "KSELFTEST must be 0 or 1, not '$KSELFTEST'" 2
+((KSELFTEST == 0)) || quiet kselftest "$CG_ROOT/scripts/kselftest-build.sh"
 PAGER_RUNS=${PAGER_RUNS:-5}
 [[ $PAGER_RUNS =~ ^[0-9]+$ ]] || die "PAGER_RUNS must be a number, not '$PAGER_RUNS'" 2
 ((PAGER_RUNS == 0)) || quiet pager-initramfs "$CG_ROOT/scripts/pager-initramfs.sh"
@@ -117,6 +128,33 @@ for c in "${columns[@]}"; do
 	fi
 done
 
+# The kselftest: its row joins the column's report like the pager's.
+for c in "${columns[@]}"; do
+	((KSELFTEST)) || break
+	if [[ $c == host ]]; then
+		log "kselftest uffd-collapse on the host"
+		krc=0
+		"$CG_BUILD/kselftest/uffd-collapse" >"$R/host-kselftest.tap" 2>&1 || krc=$?
+		"$CG_ROOT/scripts/kselftest-row.sh" "$R/host-kselftest.tap" "$krc" \
+			>"$R/host-kselftest.json"
+	else
+		log "kselftest uffd-collapse in $c"
+		krc=0
+		"$CG_ROOT/scripts/vm-kselftest.sh" "$c" "$R/$c-kselftest" || krc=$?
+		[[ ! -f $R/$c-kselftest/row.json ]] ||
+			cp "$R/$c-kselftest/row.json" "$R/$c-kselftest.json"
+		((krc == 0)) || failed=1
+	fi
+	if [[ -f $R/$c-kselftest.json ]]; then
+		[[ -f $R/$c.json ]] || echo '{"results": []}' >"$R/$c.json"
+		jq --slurpfile k "$R/$c-kselftest.json" '.results += [$k[0]]' "$R/$c.json" \
+			>"$R/$c.json.tmp" && mv "$R/$c.json.tmp" "$R/$c.json"
+	else
+		log "$c: no kselftest report"
+		failed=1
+	fi
+done
+
 cells=()
 for c in "${columns[@]}"; do cells+=("${label[$c]}=$R/$c.json"); done
 echo
@@ -138,7 +176,9 @@ done | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
 			.[$c.id] = ([$c.report.results // [] | .[]
 				| select(.scenario == $row.scenario and .path == $row.path)
 				| {verdict, madv_errno}
-				  + (if .kind == "end-to-end" then {detail} else {} end)][0])))}))}' \
+				  + (if .kind == "end-to-end" or .kind == "kselftest"
+				     then {detail} else {} end)
+				  + (if .tally == null then {} else {tally} end)][0])))}))}' \
 	>"$R/summary.json"
 log "wrote $R/summary.json and $R/table.txt"
 exit "$failed"

@@ -6,7 +6,8 @@
 #
 # A cell is the verdict, followed by madvise's errno when MADV_COLLAPSE failed
 # (e.g. "SAFE EBUSY"); a lifecycle row shows its safety and control parts
-# ("SAFE/COLLAPSED"); "-" when the report has no such row, "n/a" when the
+# ("SAFE/COLLAPSED"), the kselftest row its tests passed of those planned
+# ("FAIL 8/9"); "-" when the report has no such row, "n/a" when the
 # report is missing or not valid JSON.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ for col in "$@"; do
 		jq -nc --arg name "$label" '{"label": $name, results: null}'
 done | jq -rs '
 	def cell: .verdict + (if .control == null then "" else "/" + .control end)
+		+ (if .tally == null then "" else " " + .tally end)
 		+ (if .madv_errno == null or .madv_errno == "0"
 		then "" else " " + .madv_errno end);
 	. as $cols

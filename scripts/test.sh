@@ -7,8 +7,12 @@
 # races, stress and fault injection on the debug kernels (vanilla + the park
 # facility must show the bug, patched must not), QEMU post-copy migration of
 # memfd RAM with a collapsing backend inside vanilla (must fail) and patched
-# 6.1 (must pass), and checkpatch on the series. Prints "ok N - name" / "not ok N - name"
-# lines and ends with "N passed, N failed"; exits 1 if any test failed.
+# 6.1 (must pass), checkpatch on the series, and the upstream series
+# (kernel/6.12/patches: it applies with git am, its kselftest builds, is
+# checkpatch-clean, and fails on vanilla 6.1 and passes its safety tests on
+# patched 6.1; the 6.12 kernels are scripts/upstream.sh's). Prints
+# "ok N - name" / "not ok N - name" lines and ends with "N passed, N
+# failed"; exits 1 if any test failed.
 # Logs and reports: build/test/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +24,7 @@ set -euo pipefail
 . "$CG_ROOT/scripts/tests/checkpatch.sh"
 . "$CG_ROOT/scripts/tests/debug.sh"
 . "$CG_ROOT/scripts/tests/pager.sh"
+. "$CG_ROOT/scripts/tests/upstream.sh"
 
 need_root
 T=$CG_BUILD/test
@@ -60,6 +65,7 @@ test_races
 test_stress
 test_faultinj
 test_checkpatch
+test_upstream_series
 
 tap_note "total time $(($(now) - suite_start)) s"
 tap_end

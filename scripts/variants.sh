@@ -13,8 +13,9 @@
 VARIANTS=(vanilla patched patched-lockdep vanilla-debug patched-debug
 	upstream-6.12 upstream-6.12-fixed bench-vanilla bench-patched series-v1)
 # The ones scripts/test.sh builds and boots (CI's time is short): the 6.12
-# anchors (upstream's own fix, and it with our boundary fix) are built by
-# scripts/main.sh only, the bench-* ones (no DEBUG_VM) by scripts/bench.sh.
+# anchors (upstream's own guard, and it with kernel/6.12/patches) are built
+# by scripts/main.sh and scripts/upstream.sh only, the bench-* ones (no
+# DEBUG_VM) by scripts/bench.sh.
 # The *-debug kernels (lockdep, KASAN, kmemleak, fault injection and the
 # test-only park facility) run the race, stress and fault-injection jobs;
 # patched-debug also runs the checker, so it stands for the lockdep kernel.
