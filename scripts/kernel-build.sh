@@ -4,7 +4,9 @@
 #   scripts/kernel-build.sh VARIANT
 #
 # Unpacks the Debian kernel source into build/src/VARIANT, applies the
-# variant's patch series, configures tinyconfig + the variant's fragments,
+# variant's patch series (scripts/series-apply.sh: a patch that does not
+# apply is named with its failed hunks, the Debian version and the last
+# known good one), configures tinyconfig + the variant's fragments,
 # checks that every fragment line made it into the final .config, and builds
 # bzImage. Results: build/kernels/VARIANT/{bzImage,config,inputs.sha256,
 # source-version,build.log}. Nothing is rebuilt while the inputs' stamp
@@ -12,6 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$CG_ROOT/scripts/variants.sh"
+. "$CG_ROOT/scripts/series-apply.sh"
 
 [[ $# -eq 1 ]] || die "usage: $0 VARIANT (one of: ${VARIANTS[*]})" 2
 variant=$1
@@ -60,11 +63,8 @@ tar -xf "$tarball" -C "$tree" --strip-components=1
 
 for p in "${patches[@]}"; do
 	log "$variant: applying ${p#"$CG_ROOT"/}"
-	if ! patch -d "$tree" -p1 --forward --batch --no-backup-if-mismatch \
-		<"$p" >"$out/patch.log" 2>&1; then
-		cat "$out/patch.log" >&2
-		die "$variant: ${p#"$CG_ROOT"/} does not apply to $pkg $srcver"
-	fi
+	apply_patch "$tree" "$p" "$pkg" "$srcver" "$out/patch.log" ||
+		die "$variant: the series stops at ${p#"$CG_ROOT"/} (above)"
 done
 
 kmake() {
