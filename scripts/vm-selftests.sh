@@ -33,7 +33,10 @@ rm -f "$outdir/results.txt"
 
 # The runs, "NAME|COMMAND"; NAME has no spaces.
 runs=()
-((deny == 0)) || runs+=("deny-control:khugepaged-madvise:shmem|khugepaged madvise:shmem")
+((deny == 0)) || runs+=(
+	"deny-control:khugepaged-madvise:shmem|khugepaged madvise:shmem"
+	"limit-control:userfaultfd:shmem:16:8|sh -c 'ulimit -v 32768; exec userfaultfd shmem 16 8'"
+)
 runs+=(
 	"khugepaged:all:shmem|khugepaged all:shmem"
 	"userfaultfd:shmem:16:8|userfaultfd shmem 16 8"

@@ -4,8 +4,9 @@
 # built from linux-source-6.1 (scripts/selftests-build.sh), must pass on
 # vanilla and on every patched kernel; they catch a guard that breaks
 # collapse or userfaultfd elsewhere. On vanilla, a negative control first
-# runs khugepaged madvise:shmem with shmem_enabled pinned at "deny", which
-# must fail (the suite can fail). Uses $T and built[].
+# runs khugepaged madvise:shmem with shmem_enabled pinned at "deny", and
+# userfaultfd shmem 16 8 under a 32 MiB address-space limit; both must fail
+# (the suite can fail). Uses $T and built[].
 
 SELFTEST_VARIANTS=(vanilla patched patched-debug)
 SELFTEST_RUNS=(khugepaged:all:shmem userfaultfd:shmem:16:8 userfaultfd:anon:16:8)
@@ -31,6 +32,9 @@ test_selftests_guest() {
 	if [[ $v == vanilla ]]; then
 		got=$(selftest_result "$dir" deny-control:khugepaged-madvise:shmem)
 		tap_result "$label: selftest khugepaged madvise:shmem fails with shmem_enabled pinned at deny (the suite can fail)" \
+			"$([[ -n $got && ${got%% *} != 0 ]] || echo "result '${got:-none}', want a non-zero exit")"
+		got=$(selftest_result "$dir" limit-control:userfaultfd:shmem:16:8)
+		tap_result "$label: selftest userfaultfd shmem 16 8 fails under ulimit -v 32768 (a failing run is seen)" \
 			"$([[ -n $got && ${got%% *} != 0 ]] || echo "result '${got:-none}', want a non-zero exit")"
 	fi
 	for r in "${SELFTEST_RUNS[@]}"; do
