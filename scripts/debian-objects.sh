@@ -97,11 +97,13 @@ if [[ ! -f $top/src.sha256 || $(<"$top/src.sha256") != "$stamp" ]]; then
 	printf '%s\n' "$stamp" >"$top/src.sha256"
 fi
 
-# warnings LOG: the compiler's warnings, without line and column numbers
-# (the series moves lines), one per line, sorted.
+# warnings LOG: the compiler's (and kernel-doc's) warnings, with paths
+# relative to the tree and without line and column numbers (the series
+# moves lines), one per line, sorted.
 warnings() {
 	grep -E '^[^ ]+:[0-9]+:([0-9]+:)? warning: ' "$1" |
-		sed -E 's/^([^:]+):[0-9]+:([0-9]+:)? /\1: /' | sort || true
+		sed -E -e 's#^([^:]*/)?src/(vanilla|patched)/##' \
+			-e 's/^([^:]+):[0-9]+:([0-9]+:)? /\1: /' | sort || true
 }
 
 # config_row DIR ROW: Debian's configuration in DIR/.config, the row's option
