@@ -8,13 +8,17 @@
 # Rows (default: all):
 #   debian         config.amd64_none_amd64 of linux-config-6.1, olddefconfig
 #   uffd-n         the same with CONFIG_USERFAULTFD=n
-#   shmem-n        the same with CONFIG_SHMEM=n
+#   shmem-n        the same with CONFIG_SHMEM=n (and the DRM drivers that
+#                  select SHMEM off)
 #   thp-n          the same with CONFIG_TRANSPARENT_HUGEPAGE=n
 # Every row builds vanilla and the production series (kernel/6.1/patches,
 # no test-only patches). The debian row builds OBJECTS_FULL (the series'
 # files and every built-in or module object that includes a changed header,
 # below); the matrix rows build OBJECTS_CORE. An object the row's
 # configuration leaves out is reported as such, not built.
+#
+# Environment: DEBIAN_EXTRA_PATCHES, patches applied to the patched tree
+# after the series (for showing that a new warning fails the run).
 #
 # Needs root the first time (apt-get install linux-config-6.1). Results:
 # build/debian/<row>-<tree>/ (O= build directories, warnings.txt, make.log),
@@ -46,8 +50,10 @@ OBJECTS_FULL=("${OBJECTS_CORE[@]}"
 	drivers/gpu/drm/drm_gem_shmem_helper.o drivers/gpu/drm/ttm/ttm_tt.o
 	drivers/gpu/drm/i915/gem/i915_gem_shmem.o)
 ROWS=(debian uffd-n shmem-n thp-n)
-declare -A ROW_OFF=([debian]="" [uffd-n]=USERFAULTFD [shmem-n]=SHMEM
-	[thp-n]=TRANSPARENT_HUGEPAGE)
+# The options a row turns off: the row's own, then those that select it
+# (i915, etnaviv and msm select SHMEM; olddefconfig would turn it back on).
+declare -A ROW_OFF=([debian]="" [uffd-n]=USERFAULTFD
+	[shmem-n]="SHMEM DRM_I915 DRM_ETNAVIV DRM_MSM" [thp-n]=TRANSPARENT_HUGEPAGE)
 
 rows=("$@")
 ((${#rows[@]})) || rows=("${ROWS[@]}")
@@ -70,6 +76,13 @@ srcver=$(dpkg-query -W -f='${source:Version}' "$pkg")
 cfgver=$(dpkg-query -W -f='${Version}' linux-config-6.1)
 mapfile -t patches < <(variant_patches patched)
 ((${#patches[@]})) || die "kernel/6.1/patches has no *.patch" 2
+# DEBIAN_EXTRA_PATCHES: patch files applied after the series (to show that
+# a warning the patched tree adds is caught; docs/debian.md).
+read -ra extra <<<"${DEBIAN_EXTRA_PATCHES:-}"
+for p in "${extra[@]}"; do
+	[[ -f $p ]] || die "extra patch $p missing" 2
+	patches+=("$(cd "$(dirname "$p")" && pwd)/${p##*/}")
+done
 
 top=$CG_BUILD/debian
 mkdir -p "$top"
@@ -109,22 +122,26 @@ warnings() {
 # config_row DIR ROW: Debian's configuration in DIR/.config, the row's option
 # off, olddefconfig; fails when the option did not stay off.
 config_row() {
-	local dir=$1 row=$2 tree=$3 opt=${ROW_OFF[$2]}
+	local dir=$1 row=$2 tree=$3 opt
 	mkdir -p "$dir"
 	xz -dc "$debconfig" >"$dir/.config"
 	# Debian's signing keys are not in the source package; objects do not
 	# need them.
 	"$tree/scripts/config" --file "$dir/.config" --set-str SYSTEM_TRUSTED_KEYS "" \
 		--set-str SYSTEM_REVOCATION_KEYS ""
-	[[ -z $opt ]] || "$tree/scripts/config" --file "$dir/.config" --disable "$opt"
+	for opt in ${ROW_OFF[$row]}; do
+		"$tree/scripts/config" --file "$dir/.config" --disable "$opt"
+	done
 	make -C "$tree" O="$dir" ARCH=x86_64 olddefconfig >"$dir/config.log" 2>&1 || {
 		tail -n 20 "$dir/config.log" >&2
 		return 1
 	}
-	if [[ -n $opt ]] && grep -q "^CONFIG_$opt=" "$dir/.config"; then
-		log "$row: CONFIG_$opt did not stay off: $(grep "^CONFIG_$opt=" "$dir/.config")"
-		return 1
-	fi
+	for opt in ${ROW_OFF[$row]}; do
+		if grep -q "^CONFIG_$opt=" "$dir/.config"; then
+			log "$row: CONFIG_$opt did not stay off: $(grep "^CONFIG_$opt=" "$dir/.config")"
+			return 1
+		fi
+	done
 }
 
 # in_config DIR OBJECT: whether the configuration builds OBJECT (its line in
@@ -156,6 +173,7 @@ for row in "${rows[@]}"; do
 	for t in vanilla patched; do
 		dir=$top/$row-$t tree=$top/src/$t
 		rstart=$(now)
+		rm -f "$dir/warnings.txt"
 		log "$row/$t: configuring"
 		if ! config_row "$dir" "$row" "$tree"; then
 			echo "$row $t: CONFIGURATION FAILED ($dir/config.log)" >>"$summary"
@@ -183,7 +201,12 @@ for row in "${rows[@]}"; do
 			tail -n 30 "$dir/make.log" >&2
 		}
 	done
-	new=$(comm -13 "$top/$row-vanilla/warnings.txt" "$top/$row-patched/warnings.txt" 2>/dev/null || true)
+	if [[ ! -f $top/$row-vanilla/warnings.txt || ! -f $top/$row-patched/warnings.txt ]]; then
+		fail=1
+		echo "$row: NOT COMPARED (a build did not run)" >>"$summary"
+		continue
+	fi
+	new=$(comm -13 "$top/$row-vanilla/warnings.txt" "$top/$row-patched/warnings.txt")
 	if [[ -n $new ]]; then
 		fail=1
 		{

@@ -8,7 +8,9 @@
 # facility must show the bug, patched must not), QEMU post-copy migration of
 # memfd RAM with a collapsing backend inside vanilla (must fail) and patched
 # 6.1 (must pass), the kernel's own mm selftests (khugepaged, userfaultfd)
-# on vanilla and patched 6.1, and checkpatch on the series. Prints "ok N - name" / "not ok N - name"
+# on vanilla and patched 6.1, checkpatch on the series, the message when a
+# patch stops applying, and the touched objects under Debian's own
+# configuration and a small matrix (W=1, no new warning). Prints "ok N - name" / "not ok N - name"
 # lines and ends with "N passed, N failed"; exits 1 if any test failed.
 # Logs and reports: build/test/. When every test passed, it writes
 # build/test/passed-sources, which scripts/known-good.sh --record turns into
@@ -26,6 +28,7 @@ set -euo pipefail
 . "$CG_ROOT/scripts/tests/selftests.sh"
 . "$CG_ROOT/scripts/series-apply.sh"
 . "$CG_ROOT/scripts/tests/series-apply.sh"
+. "$CG_ROOT/scripts/tests/debian.sh"
 
 need_root
 T=$CG_BUILD/test
@@ -68,6 +71,7 @@ test_stress
 test_faultinj
 test_checkpatch
 test_series_apply
+test_debian_objects
 
 tap_note "total time $(($(now) - suite_start)) s"
 tap_end || exit 1
