@@ -13,7 +13,7 @@ SELFTEST_RUNS=(khugepaged:all:shmem userfaultfd:shmem:16:8 userfaultfd:anon:16:8
 
 # selftest_result DIR NAME: "rc seconds" of a run, or nothing.
 selftest_result() {
-	awk -F'\t' -v n="$2" '$1 == n { print $2, $3 }' "$1/results.txt" 2>/dev/null
+	awk -F'\t' -v n="$2" '$1 == n { print $2, $3 }' "$1/results.txt" 2>/dev/null || true
 }
 
 test_selftests_guest() {

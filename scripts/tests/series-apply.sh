@@ -36,7 +36,9 @@ break_context() {
 test_series_apply() {
 	local first tree=$SERIES_TEST_TREE srcver pkg=linux-source-6.1 dir=$T/series-apply
 	local broken where file n out missing="" kg want
-	first=$(variant_patches patched | head -n 1)
+	local -a series
+	mapfile -t series < <(variant_patches patched)
+	first=${series[0]:-}
 	if [[ -z $first ]]; then
 		tap_skip "series apply: a patch that does not apply is named" "kernel/6.1/patches has no *.patch"
 		return
@@ -49,7 +51,8 @@ test_series_apply() {
 	srcver=$(cat "$CG_BUILD/kernels/vanilla/source-version" 2>/dev/null ||
 		dpkg-query -W -f='${source:Version}' "$pkg")
 	mkdir -p "$dir"
-	out=$( (apply_patch "$tree" "$first" "$pkg" "$srcver" "$dir/good.log" --dry-run) 2>&1)
+	out=$( (apply_patch "$tree" "$first" "$pkg" "$srcver" "$dir/good.log" --dry-run) 2>&1) ||
+		out=${out:-apply_patch failed}
 	tap_result "series apply: ${first##*/} applies to the vanilla tree (dry run)" "$out"
 
 	broken=$dir/${first##*/}
