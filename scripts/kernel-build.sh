@@ -4,15 +4,18 @@
 #   scripts/kernel-build.sh VARIANT
 #
 # Unpacks the Debian kernel source into build/src/VARIANT, applies the
-# variant's patch series with git am (scripts/kernel-tree.sh), configures
-# tinyconfig + the variant's fragments, checks that every fragment line made
-# it into the final .config, and builds bzImage. Results:
+# variant's patch series with git am (scripts/kernel-tree.sh; a patch that
+# does not apply is named with its failed hunks, the Debian version and the
+# last known good one, scripts/series-apply.sh), configures tinyconfig + the
+# variant's fragments, checks that every fragment line made it into the
+# final .config, and builds bzImage. Results:
 # build/kernels/VARIANT/{bzImage,config,inputs.sha256,source-version,
 # build.log,patch.log}. Nothing is rebuilt while the inputs' stamp (source
 # version, series, fragments, this script and kernel-tree.sh) is unchanged.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$CG_ROOT/scripts/variants.sh"
+. "$CG_ROOT/scripts/series-apply.sh"
 . "$CG_ROOT/scripts/kernel-tree.sh"
 
 [[ $# -eq 1 ]] || die "usage: $0 VARIANT (one of: ${VARIANTS[*]})" 2
@@ -59,7 +62,8 @@ start=$(now)
 rm -rf "$tree" "$out"
 mkdir -p "$tree" "$out"
 log "$variant: unpacking $tarball ($srcver)"
-kernel_tree "$tree" "$tarball" "$variant" "$out/patch.log" "${patches[@]}"
+KERNEL_TREE_PKG=$pkg KERNEL_TREE_SRCVER=$srcver \
+	kernel_tree "$tree" "$tarball" "$variant" "$out/patch.log" "${patches[@]}"
 
 kmake() {
 	make -C "$tree" ARCH=x86_64 KBUILD_BUILD_USER=collapse-guard \

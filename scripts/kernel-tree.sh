@@ -9,6 +9,9 @@
 # becomes a git repository first (the pristine tree as one commit; Debian's
 # top-level .gitignore ignores everything, hence add -f) and each patch is
 # applied with git am, strictly: no fuzz, no offsets beyond what git allows.
+# With KERNEL_TREE_PKG and KERNEL_TREE_SRCVER set and scripts/series-apply.sh
+# sourced, a patch that does not apply is also named with its failed hunks,
+# the Debian version and the last version known good.
 # .git is removed afterwards, so that the kernel's version string is the
 # tarball's (scripts/setlocalversion would add "+" in a git tree) and the
 # tree costs no more disk than before. On a patch that does not apply, dies
@@ -39,6 +42,12 @@ kernel_tree() {
 		if ! "${git[@]}" am --quiet "$p" >>"$log" 2>&1; then
 			reason=$(grep -E '^(error|fatal|Patch failed)' "$log" | head -n 5)
 			"${git[@]}" am --abort >/dev/null 2>&1 || true
+			# Which hunks no longer apply, against which Debian
+			# version, and the last one known good (series-apply.sh).
+			if [[ -n ${KERNEL_TREE_PKG:-} ]] && declare -F apply_patch >/dev/null; then
+				apply_patch "$tree" "$p" "$KERNEL_TREE_PKG" \
+					"${KERNEL_TREE_SRCVER:-unknown}" "$log.hunks" --dry-run || true
+			fi
 			die "$label: ${p#"$CG_ROOT"/} does not apply with git am to ${tarball##*/}:
 ${reason:-$(tail -n 5 "$log")}
 (full output: $log)"

@@ -17,6 +17,8 @@ packages=(
 	rsync patch
 	# checkpatch.pl
 	perl
+	# Debian's own kernel configuration (scripts/debian-objects.sh)
+	linux-config-6.1
 	# harness and tests
 	qemu-system-x86 busybox-static gzip jq
 )
