@@ -12,28 +12,18 @@
 # memory returns EINVAL here even when it collapsed the page cache.
 
 test_upstream_series() {
-	local tree=$CG_BUILD/src/kselftest-6.12 p out totals name v tap n want
+	local tree=$CG_BUILD/src/kselftest-6.12 p name v tap n want
 	local -a patches
 	if ! step "upstream series: kernel/6.12/patches applies with git am, its kselftest builds (static, no warnings)" \
 		"$T/kselftest-build.log" "$CG_ROOT/scripts/kselftest-build.sh"; then
 		return
 	fi
-	# UNKNOWN_COMMIT_ID: the tree is Debian's tarball, without mainline's
-	# history. FILE_PATH_CHANGES: checkpatch asks whether MAINTAINERS needs
-	# a line for any new file; tools/testing/selftests/mm/ is in it.
+	# FILE_PATH_CHANGES: checkpatch asks whether MAINTAINERS needs a line
+	# for any new file; tools/testing/selftests/mm/ is in it.
 	mapfile -t patches < <(variant_patches upstream-6.12-fixed)
 	for p in "${patches[@]}"; do
-		name="checkpatch --strict (6.12 tree): ${p##*/}: no errors, no warnings, no checks"
-		out=$(cd "$tree" && perl scripts/checkpatch.pl --strict \
-			--ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES "$p" 2>&1) || true
-		printf '%s\n' "$out" >"$T/checkpatch-${p##*/}.log"
-		totals=$(grep -E '^total: ' <<<"$out" || true)
-		if [[ $totals =~ ^total:\ 0\ errors,\ 0\ warnings,\ 0\ checks ]]; then
-			tap_ok "$name"
-		else
-			tap_not_ok "$name" "${totals:-checkpatch printed no totals}" \
-				"$(grep -E -A3 '^(ERROR|WARNING|CHECK):' <<<"$out" | head -n 40)"
-		fi
+		checkpatch_clean "checkpatch --strict (6.12 tree): ${p##*/}: no errors, no warnings, no checks" \
+			"$tree" "$p" UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES
 	done
 	for v in vanilla patched; do
 		name="kselftest uffd-collapse in $v: safety tests (1-4) $([[ $v == vanilla ]] && echo fail || echo pass)"
