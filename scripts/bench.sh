@@ -54,17 +54,8 @@ R=$CG_BUILD/results
 mkdir -p "$B" "$R"
 start=$(now)
 
-# quiet NAME COMMAND...: a set-up step with its output in $B/NAME.log.
-quiet() {
-	local name=$1 t0
-	shift
-	t0=$(now)
-	"$@" >"$B/$name.log" 2>&1 || {
-		tail -n 30 "$B/$name.log" >&2
-		die "$name failed (log: $B/$name.log)"
-	}
-	log "$name ($(($(now) - t0)) s)"
-}
+# quiet NAME COMMAND...: a set-up step, its output in $B/NAME.log.
+quiet() { quiet_step "$B" "$@"; }
 
 quiet setup "$CG_ROOT/scripts/setup.sh"
 quiet make-static make -C "$CG_ROOT" -j"$(nproc)" STATIC=1

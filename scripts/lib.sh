@@ -20,3 +20,17 @@ need_root() {
 
 # Seconds since the epoch, for timings.
 now() { date +%s; }
+
+# quiet_step LOGDIR NAME COMMAND...: runs a set-up step with its output in
+# LOGDIR/NAME.log and says "NAME (N s)" when it is done; when it fails, shows
+# the log's last lines and dies (exit code $QUIET_STEP_FAIL, default 1).
+quiet_step() {
+	local dir=$1 name=$2 t0
+	shift 2
+	t0=$(now)
+	"$@" >"$dir/$name.log" 2>&1 || {
+		tail -n 30 "$dir/$name.log" >&2
+		die "$name failed (log: $dir/$name.log)" "${QUIET_STEP_FAIL:-1}"
+	}
+	log "$name ($(($(now) - t0)) s)"
+}

@@ -44,16 +44,8 @@ R=$CG_BUILD/results
 rm -rf "$R"
 mkdir -p "$R"
 
-# quiet NAME COMMAND...: runs a set-up step with its output in $R/NAME.log.
-quiet() {
-	local name=$1
-	shift
-	log "$name"
-	"$@" >"$R/$name.log" 2>&1 || {
-		tail -n 30 "$R/$name.log" >&2
-		die "$name failed (log: $R/$name.log)"
-	}
-}
+# quiet NAME COMMAND...: a set-up step, its output in $R/NAME.log.
+quiet() { quiet_step "$R" "$@"; }
 
 quiet setup "$CG_ROOT/scripts/setup.sh"
 quiet make make -C "$CG_ROOT" -j"$(nproc)"

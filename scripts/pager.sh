@@ -39,15 +39,8 @@ rm -rf "$P"
 mkdir -p "$P"
 start=$(now)
 
-quiet() {
-	local name=$1
-	shift
-	log "$name"
-	"$@" >"$P/$name.log" 2>&1 || {
-		tail -n 30 "$P/$name.log" >&2
-		die "$name failed (log: $P/$name.log)" 2
-	}
-}
+# quiet NAME COMMAND...: a set-up step, its output in $P/NAME.log.
+quiet() { QUIET_STEP_FAIL=2 quiet_step "$P" "$@"; }
 
 quiet setup "$CG_ROOT/scripts/setup.sh"
 quiet make make -C "$CG_ROOT" -j"$(nproc)"

@@ -34,16 +34,8 @@ rm -rf "$U"
 mkdir -p "$U"
 start=$(now)
 
-quiet() {
-	local name=$1 t0
-	shift
-	t0=$(now)
-	"$@" >"$U/$name.log" 2>&1 || {
-		tail -n 30 "$U/$name.log" >&2
-		die "$name failed (log: $U/$name.log)"
-	}
-	log "$name ($(($(now) - t0)) s)"
-}
+# quiet NAME COMMAND...: a set-up step, its output in $U/NAME.log.
+quiet() { quiet_step "$U" "$@"; }
 
 quiet setup "$CG_ROOT/scripts/setup.sh"
 quiet make-static make -C "$CG_ROOT" -j"$(nproc)" STATIC=1
