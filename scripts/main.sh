@@ -47,6 +47,21 @@ mkdir -p "$R"
 # quiet NAME COMMAND...: a set-up step, its output in $R/NAME.log.
 quiet() { quiet_step "$R" "$@"; }
 
+# join_row COLUMN FILE FIELD WHAT: adds the row in FILE (its FIELD, e.g.
+# ".row", or the whole of it) to the column's report $R/COLUMN.json; without
+# FILE, says that WHAT gave no report and marks the run failed.
+join_row() {
+	local c=$1 f=$2 field=$3 what=$4
+	if [[ ! -f $f ]]; then
+		log "$c: no $what report"
+		failed=1
+		return
+	fi
+	[[ -f $R/$c.json ]] || echo '{"results": []}' >"$R/$c.json"
+	jq --slurpfile row "$f" ".results += [\$row[0]$field]" "$R/$c.json" \
+		>"$R/$c.json.tmp" && mv "$R/$c.json.tmp" "$R/$c.json"
+}
+
 quiet setup "$CG_ROOT/scripts/setup.sh"
 quiet make make -C "$CG_ROOT" -j"$(nproc)"
 quiet make-static make -C "$CG_ROOT" -j"$(nproc)" STATIC=1
@@ -110,14 +125,7 @@ for c in "${columns[@]}"; do
 		[[ ! -f $R/$c-pager/result.json ]] || cp "$R/$c-pager/result.json" "$R/$c-pager.json"
 		((prc == 0)) || failed=1
 	fi
-	if [[ -f $R/$c-pager.json ]]; then
-		[[ -f $R/$c.json ]] || echo '{"results": []}' >"$R/$c.json"
-		jq --slurpfile p "$R/$c-pager.json" '.results += [$p[0].row]' "$R/$c.json" \
-			>"$R/$c.json.tmp" && mv "$R/$c.json.tmp" "$R/$c.json"
-	else
-		log "$c: no QEMU post-copy report"
-		failed=1
-	fi
+	join_row "$c" "$R/$c-pager.json" .row "QEMU post-copy"
 done
 
 # The kselftest: its row joins the column's report like the pager's.
@@ -137,14 +145,7 @@ for c in "${columns[@]}"; do
 			cp "$R/$c-kselftest/row.json" "$R/$c-kselftest.json"
 		((krc == 0)) || failed=1
 	fi
-	if [[ -f $R/$c-kselftest.json ]]; then
-		[[ -f $R/$c.json ]] || echo '{"results": []}' >"$R/$c.json"
-		jq --slurpfile k "$R/$c-kselftest.json" '.results += [$k[0]]' "$R/$c.json" \
-			>"$R/$c.json.tmp" && mv "$R/$c.json.tmp" "$R/$c.json"
-	else
-		log "$c: no kselftest report"
-		failed=1
-	fi
+	join_row "$c" "$R/$c-kselftest.json" "" kselftest
 done
 
 cells=()
