@@ -85,12 +85,7 @@ run_guest() {
 	} >"$out/job.sh"
 	QEMU_ICOUNT=$icount BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} \
 		"$CG_ROOT/scripts/boot.sh" "$v" "$out" "$out/job.sh" || rc=$?
-	if jq -e '.tool == "collapse-bench"' "$out/channel.out" >/dev/null 2>&1; then
-		jq . "$out/channel.out" >"$B/$v.json"
-	elif ((rc == 0)); then
-		log "$v: no valid collapse-bench JSON on the channel ($out/channel.out)"
-		rc=6
-	fi
+	guest_report collapse-bench "$out" "$B/$v.json" "$v" "$rc" || rc=$?
 	log "$v: guest ran $(($(now) - t0)) s (console: $out/console.log)"
 	return "$rc"
 }

@@ -28,11 +28,4 @@ args=(--tap --json-out /dev/ttyS1 --timeout "${CHECK_TIMEOUT:-120}" "$@")
 
 rc=0
 "$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
-# The report is kept even from a run with trouble: it tells what was reached.
-if jq -e '.tool == "collapse-check"' "$outdir/channel.out" >/dev/null 2>&1; then
-	jq . "$outdir/channel.out" >"$outdir/result.json"
-elif ((rc == 0)); then
-	log "$variant: no valid collapse-check JSON on the channel ($outdir/channel.out)"
-	rc=6
-fi
-exit "$rc"
+guest_report collapse-check "$outdir" "$outdir/result.json" "$variant" "$rc"

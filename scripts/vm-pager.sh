@@ -30,10 +30,4 @@ rm -f "$outdir/result.json"
 rc=0
 BOOT_EXTRA_INITRD="$CG_BUILD/initramfs/qemu.cpio" \
 	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
-if jq -e '.tool == "collapse-pager"' "$outdir/channel.out" >/dev/null 2>&1; then
-	jq . "$outdir/channel.out" >"$outdir/result.json"
-elif ((rc == 0)); then
-	log "$variant: no valid collapse-pager JSON on the channel ($outdir/channel.out)"
-	rc=6
-fi
-exit "$rc"
+guest_report collapse-pager "$outdir" "$outdir/result.json" "$variant" "$rc"
