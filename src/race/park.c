@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "park.h"
 #include "util.h"
+#include "cg_knobs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,22 +40,10 @@ int park_setup(char *why, size_t why_size)
 	return 0;
 }
 
+/* The facility takes one word a write, as a sysfs knob takes a value. */
 static int park_write(const char *word)
 {
-	int fd = open(PARK_PATH, O_WRONLY | O_CLOEXEC);
-	size_t len = strlen(word);
-	ssize_t done;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	done = write(fd, word, len);
-	if (done < 0)
-		err = -errno;
-	else if ((size_t)done != len)
-		err = -EIO;
-	close(fd);
-	return err;
+	return cg_knob_write(PARK_PATH, word);
 }
 
 int park_arm(const char *point)
