@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs collapse-check in a QEMU guest of a built kernel variant:
+# Runs collapse-check in a QEMU guest of a built kernel variant (the job
+# scripts/guest/check.sh):
 #
 #   scripts/vm-check.sh VARIANT OUTDIR [CHECKER-ARGS...]
 #
@@ -17,15 +18,7 @@ shift 2
 mkdir -p "$outdir"
 rm -f "$outdir/result.json"
 
-args=(--tap --json-out /dev/ttyS1 --timeout "${CHECK_TIMEOUT:-120}" "$@")
-{
-	echo "# Guest job written by scripts/vm-check.sh"
-	echo "echo \"vm-check: $variant: kernel \$(uname -r)\""
-	printf 'exec collapse-check'
-	printf ' %q' "${args[@]}"
-	echo
-} >"$outdir/job.sh"
-
 rc=0
-"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
+"$CG_ROOT/scripts/boot.sh" --param "check_timeout=${CHECK_TIMEOUT:-120}" \
+	"$variant" "$outdir" check "$@" || rc=$?
 guest_report collapse-check "$outdir" "$outdir/result.json" "$variant" "$rc"

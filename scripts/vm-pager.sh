@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs collapse-pager (QEMU post-copy of memfd RAM with a collapsing backend,
 # docs/real-pager.md) in a QEMU guest of a built kernel variant, with
-# Debian's QEMU inside (nested TCG):
+# Debian's QEMU inside (nested TCG; the job scripts/guest/pager.sh):
 #
 #   scripts/vm-pager.sh VARIANT OUTDIR [COLLAPSE-PAGER-ARGS...]
 #
@@ -21,13 +21,7 @@ rm -f "$outdir/result.json"
 "$CG_ROOT/scripts/pager-initramfs.sh" >"$outdir/pager-initramfs.log" 2>&1 ||
 	die "$(cat "$outdir/pager-initramfs.log")" 2
 
-{
-	echo "# Guest job written by scripts/vm-pager.sh"
-	printf 'PAGER_ARGS=%q\n' "$*"
-	cat "$CG_ROOT/src/pager/job.sh"
-} >"$outdir/job.sh"
-
 rc=0
 BOOT_EXTRA_INITRD="$CG_BUILD/initramfs/qemu.cpio" \
-	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
+	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" pager "$@" || rc=$?
 guest_report collapse-pager "$outdir" "$outdir/result.json" "$variant" "$rc"

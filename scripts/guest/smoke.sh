@@ -1,4 +1,6 @@
-# Guest job: what the checker depends on, for a quick look at a new kernel.
+#!/bin/sh
+# Guest job (scripts/boot.sh VARIANT OUTDIR smoke): what the checker depends
+# on, for a quick look at a new kernel.
 uname -a
 nproc
 cat /sys/kernel/mm/transparent_hugepage/enabled
