@@ -78,8 +78,8 @@ run_guest() {
 	mkdir -p "$out"
 	rm -f "$B/$v.json"
 	QEMU_ICOUNT=$icount BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} \
-		"$CG_ROOT/scripts/boot.sh" "$v" "$out" bench "$@" || rc=$?
-	guest_report collapse-bench "$out" "$B/$v.json" "$v" "$rc" || rc=$?
+		"$CG_ROOT/scripts/boot.sh" --report collapse-bench "$v" "$out" bench "$@" || rc=$?
+	[[ ! -f $out/result.json ]] || cp "$out/result.json" "$B/$v.json"
 	log "$v: guest ran $(($(now) - t0)) s (console: $out/console.log)"
 	return "$rc"
 }
