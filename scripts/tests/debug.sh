@@ -58,11 +58,9 @@ debug_expect() {
 		"$(jq -e "$4" "$report" >/dev/null 2>&1 || jq -c '.summary // .' "$report" 2>&1)"
 }
 
+# debug_rc_is VARIANT NAME WANT: the job's exit code.
 debug_rc_is() {
-	local got
-	got=$(cat "$T/$1-$2/job.rc" 2>/dev/null || echo none)
-	tap_result "${VARIANT_LABEL[$1]}: $2 exit code $3" \
-		"$([[ $got == "$3" ]] || echo "exit code $got")"
+	tap_rc_is "${VARIANT_LABEL[$1]}: $2 exit code $3" "$T/$1-$2/job.rc" "$3"
 }
 
 test_races() {
