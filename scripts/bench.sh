@@ -68,7 +68,8 @@ for v in "${pair[@]}" "${extra[@]}"; do
 done
 quiet initramfs "$CG_ROOT/scripts/initramfs.sh"
 
-# run_guest VARIANT ARGS...: collapse-bench in a guest; its report lands in
+# run_guest VARIANT ARGS...: collapse-bench in a guest (the job
+# scripts/guest/bench.sh); its report lands in
 # $B/VARIANT.json. Returns boot.sh's code, or 6 when no valid report came.
 run_guest() {
 	local v=$1 out=$B/$1 rc=0 t0
@@ -76,16 +77,9 @@ run_guest() {
 	t0=$(now)
 	mkdir -p "$out"
 	rm -f "$B/$v.json"
-	{
-		echo "# Guest job written by scripts/bench.sh"
-		echo "echo \"bench: $v: kernel \$(uname -r)\""
-		printf 'exec collapse-bench'
-		printf ' %q' "$@" --json-out /dev/ttyS1
-		echo
-	} >"$out/job.sh"
 	QEMU_ICOUNT=$icount BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} \
-		"$CG_ROOT/scripts/boot.sh" "$v" "$out" "$out/job.sh" || rc=$?
-	guest_report collapse-bench "$out" "$B/$v.json" "$v" "$rc" || rc=$?
+		"$CG_ROOT/scripts/boot.sh" --report collapse-bench "$v" "$out" bench "$@" || rc=$?
+	[[ ! -f $out/result.json ]] || cp "$out/result.json" "$B/$v.json"
 	log "$v: guest ran $(($(now) - t0)) s (console: $out/console.log)"
 	return "$rc"
 }

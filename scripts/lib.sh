@@ -34,18 +34,3 @@ quiet_step() {
 	}
 	log "$name ($(($(now) - t0)) s)"
 }
-
-# guest_report TOOL OUTDIR DEST LABEL RC: a guest job's JSON report, from
-# OUTDIR/channel.out (scripts/boot.sh), is kept in DEST when it is TOOL's,
-# even from a boot with trouble (it tells what was reached). Returns RC, or
-# 6 when the boot went well but TOOL sent no valid report.
-guest_report() {
-	local tool=$1 outdir=$2 dest=$3 label=$4 rc=$5
-	if jq -e --arg t "$tool" '.tool == $t' "$outdir/channel.out" >/dev/null 2>&1; then
-		jq . "$outdir/channel.out" >"$dest"
-	elif ((rc == 0)); then
-		log "$label: no valid $tool JSON on the channel ($outdir/channel.out)"
-		rc=6
-	fi
-	return "$rc"
-}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds build/initramfs/qemu.cpio: Debian's QEMU for the real-pager job
-# (src/pager/job.sh, docs/real-pager.md) as an extra initramfs archive that
+# (scripts/guest/pager.sh, docs/real-pager.md) as an extra initramfs archive that
 # only that job's boots append (scripts/vm-pager.sh sets BOOT_EXTRA_INITRD):
 # qemu-system-x86_64, the shared libraries it and its TCG accelerator module
 # load (from ldd), the dynamic loader, and the firmware a paused `pc` machine

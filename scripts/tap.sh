@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # TAP-style reporting for scripts/test.sh; sourced after lib.sh.
 #   tap_ok NAME | tap_not_ok NAME REASON... | tap_skip NAME REASON
+#   tap_result NAME REASON | tap_rc_is NAME FILE WANT
 #   tap_note TEXT...     (comment lines)
 #   tap_end              (prints the plan and "N passed, N failed"; false if any failed)
 
@@ -24,6 +25,13 @@ tap_not_ok() {
 # tap_result NAME REASON: ok when REASON is empty.
 tap_result() {
 	if [[ -z $2 ]]; then tap_ok "$1"; else tap_not_ok "$1" "$2"; fi
+}
+
+# tap_rc_is NAME FILE WANT: ok when FILE (a guest job's job.rc) holds WANT.
+tap_rc_is() {
+	local got
+	got=$(cat "$2" 2>/dev/null || echo none)
+	tap_result "$1" "$([[ $got == "$3" ]] || echo "exit code $got")"
 }
 
 # A skipped test is "ok ... # SKIP", which TAP consumers count as skipped; the

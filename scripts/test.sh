@@ -26,6 +26,7 @@ set -euo pipefail
 . "$CG_ROOT/scripts/tests/steps.sh"
 . "$CG_ROOT/scripts/tests/host.sh"
 . "$CG_ROOT/scripts/tests/guest.sh"
+. "$CG_ROOT/scripts/tests/boot.sh"
 . "$CG_ROOT/scripts/tests/checkpatch.sh"
 . "$CG_ROOT/scripts/tests/debug.sh"
 . "$CG_ROOT/scripts/tests/pager.sh"
@@ -60,6 +61,7 @@ for v in "${TEST_VARIANTS[@]}"; do
 		"$CG_ROOT/scripts/kernel-build.sh" "$v" && built[$v]=1
 done
 step "initramfs builds" "$T/initramfs.log" "$CG_ROOT/scripts/initramfs.sh" || true
+test_boot_params
 
 test_vanilla_guest
 for v in patched patched-debug; do

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs collapse-check in a QEMU guest of a built kernel variant:
+# Runs collapse-check in a QEMU guest of a built kernel variant (the job
+# scripts/guest/check.sh):
 #
 #   scripts/vm-check.sh VARIANT OUTDIR [CHECKER-ARGS...]
 #
 # The checker runs with --tap (to the console log) and --json-out /dev/ttyS1;
 # its report is saved as OUTDIR/result.json and its exit code in
 # OUTDIR/job.rc. CHECK_TIMEOUT (seconds, default 120) is passed as --timeout.
-# Exit code: scripts/boot.sh's, or 6 when the guest gave no valid JSON.
+# Exit code: scripts/boot.sh's (6 when the guest gave no valid JSON).
 # OUTDIR/result.json is written whenever the guest sent a valid report.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,18 +15,5 @@ set -euo pipefail
 [[ $# -ge 2 ]] || die "usage: $0 VARIANT OUTDIR [CHECKER-ARGS...]" 2
 variant=$1 outdir=$2
 shift 2
-mkdir -p "$outdir"
-rm -f "$outdir/result.json"
-
-args=(--tap --json-out /dev/ttyS1 --timeout "${CHECK_TIMEOUT:-120}" "$@")
-{
-	echo "# Guest job written by scripts/vm-check.sh"
-	echo "echo \"vm-check: $variant: kernel \$(uname -r)\""
-	printf 'exec collapse-check'
-	printf ' %q' "${args[@]}"
-	echo
-} >"$outdir/job.sh"
-
-rc=0
-"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
-guest_report collapse-check "$outdir" "$outdir/result.json" "$variant" "$rc"
+exec "$CG_ROOT/scripts/boot.sh" --param "check_timeout=${CHECK_TIMEOUT:-120}" \
+	--report collapse-check "$variant" "$outdir" check "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the kselftest of kernel/6.12/patches (uffd-collapse, built by
-# scripts/kselftest-build.sh) in a QEMU guest of a built kernel variant:
+# scripts/kselftest-build.sh) in a QEMU guest of a built kernel variant
+# (the job scripts/guest/kselftest.sh):
 #
 #   scripts/vm-kselftest.sh VARIANT OUTDIR
 #
@@ -19,19 +20,10 @@ archive=$CG_BUILD/initramfs/kselftest.cpio.gz
 mkdir -p "$outdir"
 rm -f "$outdir/uffd-collapse.tap" "$outdir/row.json"
 
-cat >"$outdir/job.sh" <<JOB
-# Guest job written by scripts/vm-kselftest.sh
-echo "vm-kselftest: $variant: kernel \$(uname -r)"
-uffd-collapse >/dev/ttyS1 2>&1
-rc=\$?
-echo "vm-kselftest: uffd-collapse exited with \$rc"
-exit \$rc
-JOB
-
 rc=0
 BOOT_EXTRA_INITRD="${BOOT_EXTRA_INITRD:+$BOOT_EXTRA_INITRD }$archive" \
 	BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} \
-	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
+	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" kselftest || rc=$?
 tr -d '\r' <"$outdir/channel.out" >"$outdir/uffd-collapse.tap"
 if ! grep -qE '^1\.\.[0-9]+' "$outdir/uffd-collapse.tap"; then
 	((rc != 0)) || {

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs collapse-pager (QEMU post-copy of memfd RAM with a collapsing backend,
 # docs/real-pager.md) in a QEMU guest of a built kernel variant, with
-# Debian's QEMU inside (nested TCG):
+# Debian's QEMU inside (nested TCG; the job scripts/guest/pager.sh):
 #
 #   scripts/vm-pager.sh VARIANT OUTDIR [COLLAPSE-PAGER-ARGS...]
 #
 # The variant needs the fragment kernel/config/pager.config (sockets, inotify,
 # membarrier, rseq). The TAP goes to OUTDIR/console.log, the report to
 # OUTDIR/result.json, collapse-pager's exit code to OUTDIR/job.rc.
-# Exit code: scripts/boot.sh's, or 6 when the guest gave no valid JSON.
+# Exit code: scripts/boot.sh's (6 when the guest gave no valid JSON).
 # OUTDIR/result.json is written whenever the guest sent a valid report.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,13 +21,5 @@ rm -f "$outdir/result.json"
 "$CG_ROOT/scripts/pager-initramfs.sh" >"$outdir/pager-initramfs.log" 2>&1 ||
 	die "$(cat "$outdir/pager-initramfs.log")" 2
 
-{
-	echo "# Guest job written by scripts/vm-pager.sh"
-	printf 'PAGER_ARGS=%q\n' "$*"
-	cat "$CG_ROOT/src/pager/job.sh"
-} >"$outdir/job.sh"
-
-rc=0
 BOOT_EXTRA_INITRD="$CG_BUILD/initramfs/qemu.cpio" \
-	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
-guest_report collapse-pager "$outdir" "$outdir/result.json" "$variant" "$rc"
+	exec "$CG_ROOT/scripts/boot.sh" --report collapse-pager "$variant" "$outdir" pager "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the kernel's own mm selftests (scripts/selftests-build.sh) in a QEMU
-# guest of a built kernel variant, as a peer check of the series:
+# guest of a built kernel variant, as a peer check of the series (the job
+# scripts/guest/selftests.sh):
 #
 #   scripts/vm-selftests.sh [--deny-control] VARIANT OUTDIR
 #
@@ -31,11 +32,11 @@ archive=$CG_BUILD/selftests/selftests.cpio
 mkdir -p "$outdir"
 rm -f "$outdir/results.txt"
 
-# The runs, "NAME|COMMAND"; NAME has no spaces.
+# The runs, "NAME|COMMAND" (the job's arguments); NAME has no spaces.
 runs=()
 ((deny == 0)) || runs+=(
 	"deny-control:khugepaged-madvise:shmem|khugepaged madvise:shmem"
-	"limit-control:userfaultfd:shmem:16:8|sh -c 'ulimit -v 32768; exec userfaultfd shmem 16 8'"
+	"limit-control:userfaultfd:shmem:16:8|ulimit -v 32768; exec userfaultfd shmem 16 8"
 )
 runs+=(
 	"khugepaged:all:shmem|khugepaged all:shmem"
@@ -43,50 +44,9 @@ runs+=(
 	"userfaultfd:anon:16:8|userfaultfd anon 16 8"
 )
 
-{
-	cat <<'EOF'
-# Guest job written by scripts/vm-selftests.sh
-echo "vm-selftests: kernel $(uname -r), selftests of linux-source $(cat /opt/selftests/source-version)"
-PATH=/opt/selftests:$PATH
-knob=/sys/kernel/mm/transparent_hugepage/shmem_enabled
-uptime_cs() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}"; }
-# run NAME COMMAND...: its exit code and duration to the results channel.
-run() {
-	name=$1
-	shift
-	echo "vm-selftests: BEGIN $name: $*"
-	t0=$(uptime_cs)
-	"$@"
-	rc=$?
-	t1=$(uptime_cs)
-	dt=$((t1 - t0))
-	echo "vm-selftests: END $name rc=$rc"
-	printf '%s\t%s\t%d.%02d\n' "$name" "$rc" $((dt / 100)) $((dt % 100)) >/dev/ttyS1
-}
-EOF
-	for r in "${runs[@]}"; do
-		name=${r%%|*} cmd=${r#*|}
-		if [[ $name == deny-control:* ]]; then
-			cat <<EOF
-saved=\$(sed -n 's/.*\[\(.*\)\].*/\1/p' \$knob)
-echo deny >\$knob
-cat \$knob >/tmp/shmem_enabled.pinned
-mount -o bind /tmp/shmem_enabled.pinned \$knob
-echo "vm-selftests: shmem_enabled pinned at: \$(cat \$knob)"
-run $name $cmd
-umount \$knob
-echo "\$saved" >\$knob
-EOF
-		else
-			echo "run $name $cmd"
-		fi
-	done
-	echo 'exit 0'
-} >"$outdir/job.sh"
-
 rc=0
 BOOT_EXTRA_INITRD="${BOOT_EXTRA_INITRD:+$BOOT_EXTRA_INITRD }$archive" \
-	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" "$outdir/job.sh" || rc=$?
+	"$CG_ROOT/scripts/boot.sh" "$variant" "$outdir" selftests "${runs[@]}" || rc=$?
 tr -d '\r' <"$outdir/channel.out" >"$outdir/results.txt"
 if ((rc == 0)); then
 	for r in "${runs[@]}"; do

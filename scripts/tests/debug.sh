@@ -24,19 +24,25 @@ RACE_BUG_ROWS=(register-at-copied fault-at-copied copy-at-copied write-at-copied
 # How many rows collapse-race has: patched-debug must run them all.
 RACE_ROWS=13
 
-# debug_job VARIANT NAME JOB [KERNEL-PARAMS]: boots VARIANT with JOB; one TAP
-# test for the boot (the job ran to its end, the console is clean). The
-# job's JSON report is left in $T/VARIANT-NAME/report.json.
+# debug_job VARIANT NAME JOB [PARAM=VALUE...]: boots VARIANT with the guest
+# job JOB (scripts/guest/JOB.sh) and its parameters; one TAP test for the
+# boot (the job ran to its end, the console is clean). The job's JSON report
+# is left in $T/VARIANT-NAME/report.json.
 debug_job() {
-	local v=$1 name=$2 job=$3 params=${4:-} dir=$T/$1-$2 rc=0 start
+	local v=$1 name=$2 job=$3 dir=$T/$1-$2 rc=0 start p
 	local title="${VARIANT_LABEL[$v]}: $name job runs, console clean (no WARNING, KASAN, kmemleak, lockdep)"
+	local -a params=()
+	shift 3
+	for p in "$@"; do
+		params+=(--param "$p")
+	done
 	if [[ -z ${built[$v]:-} ]]; then
 		tap_not_ok "$title" "kernel $v was not built"
 		return 1
 	fi
 	mkdir -p "$dir"
 	start=$(now)
-	KERNEL_APPEND="$params" "$CG_ROOT/scripts/boot.sh" "$v" "$dir" "$job" \
+	"$CG_ROOT/scripts/boot.sh" "${params[@]}" "$v" "$dir" "$job" \
 		>"$dir.log" 2>&1 || rc=$?
 	tap_result "$title" "$( ((rc == 0)) || cat "$dir.log")"
 	tap_note "${VARIANT_LABEL[$v]}: $name took $(($(now) - start)) s"
@@ -52,18 +58,16 @@ debug_expect() {
 		"$(jq -e "$4" "$report" >/dev/null 2>&1 || jq -c '.summary // .' "$report" 2>&1)"
 }
 
+# debug_rc_is VARIANT NAME WANT: the job's exit code.
 debug_rc_is() {
-	local got
-	got=$(cat "$T/$1-$2/job.rc" 2>/dev/null || echo none)
-	tap_result "${VARIANT_LABEL[$1]}: $2 exit code $3" \
-		"$([[ $got == "$3" ]] || echo "exit code $got")"
+	tap_rc_is "${VARIANT_LABEL[$1]}: $2 exit code $3" "$T/$1-$2/job.rc" "$3"
 }
 
 test_races() {
 	local rows
 	rows=$(printf '"%s",' "${RACE_BUG_ROWS[@]}")
 	rows="[${rows%,}]"
-	if debug_job vanilla-debug race "$CG_ROOT/src/race/job.sh"; then
+	if debug_job vanilla-debug race race; then
 		debug_rc_is vanilla-debug race 1
 		debug_expect vanilla-debug race "the bug fails ${RACE_BUG_ROWS[*]}" \
 			"$rows as \$want | [.results[] | select(.row as \$r | \$want | index(\$r))
@@ -73,7 +77,7 @@ test_races() {
 				| select(.verdict == \"FAIL\" or (.verdict == \"SKIP\"
 					and (.point != \"guarded\")))] == []"
 	fi
-	if debug_job patched-debug race "$CG_ROOT/src/race/job.sh"; then
+	if debug_job patched-debug race race; then
 		debug_rc_is patched-debug race 0
 		debug_expect patched-debug race "all $RACE_ROWS race rows PASS, none skipped" \
 			".summary.fail == 0 and .summary.skip == 0 and (.results | length) == $RACE_ROWS"
@@ -84,12 +88,12 @@ test_races() {
 
 test_stress() {
 	local p="stress_seconds=$STRESS_SECONDS"
-	if debug_job vanilla-debug stress "$CG_ROOT/src/stress/job.sh" \
+	if debug_job vanilla-debug stress stress \
 		"stress_seconds=$VANILLA_STRESS_SECONDS"; then
 		debug_expect vanilla-debug stress "stress catches the bug (integrity violations > 0)" \
 			'.violations > 0'
 	fi
-	if debug_job patched-debug stress "$CG_ROOT/src/stress/job.sh" "$p"; then
+	if debug_job patched-debug stress stress "$p"; then
 		debug_rc_is patched-debug stress 0
 		debug_expect patched-debug stress "stress: 0 violations, collapses committed and refused" \
 			'.violations == 0 and .collapses_committed > 0 and .collapses_refused > 0'
@@ -107,15 +111,15 @@ test_stress() {
 # the check can fail. Its counter 1 comes only from collapses that fail late
 # for their own reasons (pinned rounds), too few in a short run to require.
 test_pager_view() {
-	if debug_job vanilla-debug pager-view "$CG_ROOT/src/stress/job.sh" \
-		"stress_mode=pager-view pv_seconds=$VANILLA_PAGER_VIEW_SECONDS"; then
+	if debug_job vanilla-debug pager-view stress \
+		stress_mode=pager-view "pv_seconds=$VANILLA_PAGER_VIEW_SECONDS"; then
 		debug_rc_is vanilla-debug pager-view 1
 		debug_expect vanilla-debug pager-view \
 			"pager view: a hole seen after registering is filled (counter 2 > 0)" \
 			'.hole_seen_then_filled > 0'
 	fi
-	if debug_job patched-debug pager-view "$CG_ROOT/src/stress/job.sh" \
-		"stress_mode=pager-view pv_seconds=$PAGER_VIEW_SECONDS"; then
+	if debug_job patched-debug pager-view stress \
+		stress_mode=pager-view "pv_seconds=$PAGER_VIEW_SECONDS"; then
 		debug_rc_is patched-debug pager-view 0
 		debug_expect patched-debug pager-view \
 			"pager view: no EEXIST for a hole, no hole seen then filled; collapses committed and not" \
@@ -129,8 +133,8 @@ test_pager_view() {
 }
 
 test_faultinj() {
-	if debug_job patched-debug faultinj "$CG_ROOT/src/stress/job.sh" \
-		"stress_mode=faultinj fi_seconds=$FAULTINJ_SECONDS"; then
+	if debug_job patched-debug faultinj stress \
+		stress_mode=faultinj "fi_seconds=$FAULTINJ_SECONDS"; then
 		debug_rc_is patched-debug faultinj 0
 		tap_note "$(jq -c '.summary // .' "$T/patched-debug-faultinj/report.json")"
 	fi

@@ -1,8 +1,11 @@
 #!/bin/sh
-# Guest job (scripts/boot.sh VARIANT OUTDIR src/stress/job.sh): runs
-# collapse-stress with its JSON report on the results channel /dev/ttyS1,
-# then, when the kernel has kmemleak, scans for leaks made during the job.
-# Kernel parameters choose the run:
+# Guest job: collapse-stress with its JSON report on the results channel
+# /dev/ttyS1, then, when the kernel has kmemleak, a scan for leaks made
+# during the job.
+#
+#   scripts/boot.sh [--param NAME=VALUE]... VARIANT OUTDIR stress
+#
+# Its parameters choose the run:
 #   stress_mode=stress (default)  stress_seconds=N (60)
 #   stress_mode=faultinj          fault injection aimed at the collapse and
 #                                 registration paths, then the final checks:
@@ -19,24 +22,12 @@
 # injection in this kernel), or 3 when it was clean but kmemleak reported a
 # leak made during the job. The kernel's own reports on the console
 # (WARNING, KASAN, lockdep...) are judged by scripts/boot.sh.
-mode=stress
-seconds=60
-fi_seconds=20
-fi_max_nth=3000
-fi_only=
-pv_seconds=30
-pv_rounds=0
-for arg in $(cat /proc/cmdline); do
-	case $arg in
-	stress_mode=*) mode=${arg#stress_mode=} ;;
-	stress_seconds=*) seconds=${arg#stress_seconds=} ;;
-	fi_seconds=*) fi_seconds=${arg#fi_seconds=} ;;
-	fi_max_nth=*) fi_max_nth=${arg#fi_max_nth=} ;;
-	fi_only=*) fi_only="--fi-only ${arg#fi_only=}" ;;
-	pv_seconds=*) pv_seconds=${arg#pv_seconds=} ;;
-	pv_rounds=*) pv_rounds=${arg#pv_rounds=} ;;
-	esac
-done
+mode=${stress_mode:-stress}
+seconds=${stress_seconds:-60}
+fi_seconds=${fi_seconds:-20}
+fi_max_nth=${fi_max_nth:-3000}
+pv_seconds=${pv_seconds:-30}
+pv_rounds=${pv_rounds:-0}
 tag="job-$mode"
 grep -q " /sys/kernel/debug " /proc/mounts ||
 	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
@@ -66,9 +57,9 @@ stress)
 	collapse-stress --seconds "$seconds" --json-out /dev/ttyS1
 	;;
 faultinj)
-	# shellcheck disable=SC2086 # $fi_only is an option and its argument
 	collapse-stress --faultinj --fi-seconds "$fi_seconds" \
-		--fi-max-nth "$fi_max_nth" $fi_only --json-out /dev/ttyS1
+		--fi-max-nth "$fi_max_nth" ${fi_only:+--fi-only "$fi_only"} \
+		--json-out /dev/ttyS1
 	;;
 pager-view)
 	collapse-stress --pager-view --tap --seconds "$pv_seconds" \
