@@ -20,6 +20,8 @@
 #include "cg_knobs.h"
 
 #define CG_KNOB_LOCK CG_RUN_DIR "/lock"
+/* How long a run waits for another to give the knobs back. */
+#define CG_KNOB_LOCK_WAIT_MS (10 * 60 * 1000)
 
 /*
  * Waits up to wait_ms for the lock, puts back what a dead run recorded,
