@@ -24,6 +24,16 @@ void cg_tap_start(struct cg_tap *t, FILE *out, size_t planned)
 		fprintf(out, "1..%zu\n", planned);
 }
 
+void cg_tap_skip_all(FILE *out, const char *what, const char *why)
+{
+	fputs("TAP version 13\n1..0 # SKIP ", out);
+	cg_tap_put_text(out, what);
+	fputc(' ', out);
+	cg_tap_put_text(out, why);
+	fputc('\n', out);
+	fflush(out);
+}
+
 void cg_tap_put_text(FILE *out, const char *text)
 {
 	for (; *text; text++)

@@ -35,6 +35,9 @@ struct cg_tap {
  */
 void cg_tap_start(struct cg_tap *t, FILE *out, size_t planned);
 
+/* A run that tests nothing: "TAP version 13", "1..0 # SKIP what why". */
+void cg_tap_skip_all(FILE *out, const char *what, const char *why);
+
 /*
  * "ok N description" or "not ok N description", then " # SKIP text",
  * " # TODO text", or, with CG_TAP_NONE and a text, " # text" (a comment).

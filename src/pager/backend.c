@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "backend.h"
-#include "json.h"
+#include "cg_json.h"
+#include "cg_knob_hold.h"
 #include "cg_thp_knobs.h"
 #include "cg_util.h"
 
@@ -286,7 +287,7 @@ static void put_errno_table(FILE *out, const long long *table)
 		if (!table[err])
 			continue;
 		fprintf(out, "%s", first ? "" : ", ");
-		json_put_string(out, errno_name(err));
+		cg_json_put_string(out, errno_name(err));
 		fprintf(out, ": %lld", table[err]);
 		first = false;
 	}
@@ -298,7 +299,7 @@ static void write_report(const struct backend *b, FILE *out)
 	const struct stats *s = &b->st;
 
 	fprintf(out, "{\"pid\": %d, \"fd\": %d, \"memfd\": ", (int)b->o->pid, b->fd_number);
-	json_put_string(out, b->memfd_name);
+	cg_json_put_string(out, b->memfd_name);
 	fprintf(out, ", \"size\": %lld, \"mode\": \"%s\", \"delay_ms\": %ld, ",
 		(long long)b->size, mode_names[b->o->mode], b->o->delay_ms);
 	fprintf(out, "\"mapped_after_ms\": %lld, \"ran_ms\": %lld, ",
@@ -311,7 +312,7 @@ static void write_report(const struct backend *b, FILE *out)
 		fputs("\"madv_hugepage\": null, ", out);
 	}
 	fprintf(out, "\"knobs_set\": %s, \"knobs_error\": ", b->knobs_set ? "true" : "false");
-	json_put_string_or_null(out, b->knobs_error[0] ? b->knobs_error : NULL);
+	cg_json_put_string_or_null(out, b->knobs_error[0] ? b->knobs_error : NULL);
 	fprintf(out, ", \"passes\": %lld, \"calls\": %lld, \"errnos\": ", s->passes, s->calls);
 	put_errno_table(out, s->by_errno);
 	fprintf(out, ", \"collapsed\": %lld, \"collapsed_errnos\": ", s->collapsed);
@@ -333,11 +334,11 @@ static void write_report(const struct backend *b, FILE *out)
 	fprintf(out, "\"shmem_huge_kb_start\": %lld, \"shmem_huge_kb_end\": %lld, ",
 		b->shmem_huge_kb_start, b->shmem_huge_kb_end);
 	fprintf(out, "\"huge_extents\": %ld, \"census_error\": ", b->huge_extents);
-	json_put_string_or_null(out, b->census_error[0] ? b->census_error : NULL);
+	cg_json_put_string_or_null(out, b->census_error[0] ? b->census_error : NULL);
 	fprintf(out, ", \"stopped_by\": ");
-	json_put_string(out, stop_signal ? sigabbrev_np(stop_signal) ?: "signal" : "duration");
+	cg_json_put_string(out, stop_signal ? sigabbrev_np(stop_signal) ?: "signal" : "duration");
 	fputs(", \"error\": ", out);
-	json_put_string_or_null(out, b->error[0] ? b->error : NULL);
+	cg_json_put_string_or_null(out, b->error[0] ? b->error : NULL);
 	fputs("}\n", out);
 }
 
@@ -444,10 +445,10 @@ static void run(struct backend *b)
 	b->shmem_huge_kb_start = shmem_huge_kb();
 	if (khugepaged) {
 		cg_khugepaged_knobs_prepare();
-		cg_knobs_guard_signals(cg_khugepaged_knobs, cg_n_khugepaged_knobs,
-				       CG_GUARD_KEEP_TERM);
-		if (cg_knobs_apply(cg_khugepaged_knobs, cg_n_khugepaged_knobs, b->knobs_error,
-				   sizeof(b->knobs_error)) == 0)
+		/* on_stop ends the run on SIGTERM and the like; the guard the rest. */
+		cg_exit_guard_install(CG_GUARD_KEEP_TERM);
+		if (cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs, CG_KNOB_LOCK_WAIT_MS,
+				  b->knobs_error, sizeof(b->knobs_error)) == 0)
 			b->knobs_set = true;
 		/* 6.1 registers the mm with khugepaged only at the second call. */
 		b->hugepage_tried = true;
@@ -463,10 +464,8 @@ static void run(struct backend *b)
 	b->shmem_huge_kb_end = shmem_huge_kb();
 	if (o->census)
 		census(b);
-	if (khugepaged) {
-		cg_knobs_restore(cg_khugepaged_knobs, cg_n_khugepaged_knobs);
-		cg_knobs_unguard();
-	}
+	if (khugepaged)
+		cg_knobs_give_back();
 	munmap(b->map, (size_t)b->size);
 	close(fd);
 }

@@ -6,7 +6,8 @@
  */
 #define _GNU_SOURCE
 #include "backend.h"
-#include "json.h"
+#include "cg_json.h"
+#include "cg_tap.h"
 #include "migrate.h"
 #include "cg_thp_knobs.h"
 #include "cg_util.h"
@@ -260,13 +261,13 @@ static void add_backend(struct totals *t, const char *json)
 
 	if (!json)
 		return;
-	if (!json_get_number(json, "calls", &v))
+	if (!cg_json_get_number(json, "calls", &v))
 		t->calls += v;
-	if (!json_get_number(json, "collapsed", &v))
+	if (!cg_json_get_number(json, "collapsed", &v))
 		t->collapsed += v;
-	if (!json_get_number(json, "collapsed_over_holes", &v))
+	if (!cg_json_get_number(json, "collapsed_over_holes", &v))
 		t->over_holes += v;
-	if (!json_get_number(json, "refused_over_holes", &v))
+	if (!cg_json_get_number(json, "refused_over_holes", &v))
 		t->refused += v;
 	tally_add_table(&t->by_errno, json, "errnos");
 	by_state = strstr(json, "\"by_state\"");
@@ -278,9 +279,9 @@ static void add_backend(struct totals *t, const char *json)
 		at = strstr(by_state, key);
 		if (!at)
 			continue;
-		if (!json_get_number(at, "calls", &v))
+		if (!cg_json_get_number(at, "calls", &v))
 			t->state_calls[i] += v;
-		if (!json_get_number(at, "collapsed", &v))
+		if (!cg_json_get_number(at, "collapsed", &v))
 			t->state_collapsed[i] += v;
 		tally_add_table(&t->state_refused[i], at, "refused");
 	}
@@ -306,8 +307,6 @@ static void totals_text(const struct totals *t, char *buf, size_t size)
 	}
 }
 
-static const char *const run_verdict_names[] = { "PASS", "FAIL", "ERROR" };
-
 static void run_label(const struct run_result *r, char *buf, size_t size)
 {
 	if (r->control)
@@ -319,7 +318,7 @@ static void run_label(const struct run_result *r, char *buf, size_t size)
 
 static void run_line(const struct run_result *r, char *buf, size_t size)
 {
-	if (r->verdict != RUN_PASS) {
+	if (r->verdict != CG_ROW_PASS) {
 		format_into(buf, size, "%s", r->reason);
 		return;
 	}
@@ -336,8 +335,8 @@ static void run_line(const struct run_result *r, char *buf, size_t size)
 	if (r->after_json) {
 		long long huge = 0, extents = 0;
 
-		json_get_number(r->after_json, "huge_extents", &huge);
-		json_get_number(r->after_json, "extents", &extents);
+		cg_json_get_number(r->after_json, "huge_extents", &huge);
+		cg_json_get_number(r->after_json, "extents", &extents);
 		append_sep(buf, size, "after the migration %lld of %lld extents huge", huge,
 			   extents);
 	}
@@ -362,14 +361,14 @@ static void put_run(FILE *out, const struct run_result *r)
 		fputs("null", out);
 	else
 		fprintf(out, "%ld", r->delay_ms);
-	fprintf(out, ", \"verdict\": \"%s\", \"reason\": ", run_verdict_names[r->verdict]);
-	json_put_string_or_null(out, r->reason[0] ? r->reason : NULL);
+	fprintf(out, ", \"verdict\": \"%s\", \"reason\": ", cg_row_verdict_name(r->verdict));
+	cg_json_put_string_or_null(out, r->reason[0] ? r->reason : NULL);
 	fputs(",\n     \"source_status\": ", out);
-	json_put_string(out, r->src_status);
+	cg_json_put_string(out, r->src_status);
 	fputs(", \"destination_status\": ", out);
-	json_put_string(out, r->dst_status);
+	cg_json_put_string(out, r->dst_status);
 	fputs(", \"error_desc\": ", out);
-	json_put_string_or_null(out, r->error_desc[0] ? r->error_desc : NULL);
+	cg_json_put_string_or_null(out, r->error_desc[0] ? r->error_desc : NULL);
 	fprintf(out, ",\n     \"migrate_ms\": %lld, \"postcopy_at_ms\": %lld, "
 		"\"backend_at_ms\": %lld, \"total_ms\": %lld, \"transferred\": %lld, "
 		"\"postcopy_bytes\": %lld, \"postcopy_requests\": %lld,\n     ",
@@ -379,13 +378,13 @@ static void put_run(FILE *out, const struct run_result *r)
 	fputs(", ", out);
 	put_diff(out, "ram_vs_source", r, &r->vs_source);
 	fputs(",\n     \"place_page_error\": ", out);
-	json_put_string_or_null(out, r->place_page[0] ? r->place_page : NULL);
+	cg_json_put_string_or_null(out, r->place_page[0] ? r->place_page : NULL);
 	fputs(", \"destination_stderr\": ", out);
-	json_put_string_or_null(out, r->stderr_tail[0] ? r->stderr_tail : NULL);
+	cg_json_put_string_or_null(out, r->stderr_tail[0] ? r->stderr_tail : NULL);
 	fputs(",\n     \"knobs_left_changed\": ", out);
-	json_put_string_or_null(out, r->knobs[0] ? r->knobs : NULL);
+	cg_json_put_string_or_null(out, r->knobs[0] ? r->knobs : NULL);
 	fputs(", \"backend_exit\": ", out);
-	json_put_string_or_null(out, r->backend_exit[0] ? r->backend_exit : NULL);
+	cg_json_put_string_or_null(out, r->backend_exit[0] ? r->backend_exit : NULL);
 	fprintf(out, ",\n     \"backend\": %s", r->backend_json ? r->backend_json : "null");
 	fprintf(out, ",\n     \"after\": %s}", r->after_json ? r->after_json : "null");
 }
@@ -457,12 +456,6 @@ static void on_interrupt(int sig)
 	migration_interrupted = 1;
 }
 
-static void put_tap_text(FILE *out, const char *text)
-{
-	for (; *text; text++)
-		fputc(*text == '#' ? '_' : *text == '\n' ? ' ' : *text, out);
-}
-
 static int main_run(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -496,6 +489,7 @@ static int main_run(int argc, char **argv)
 	char qemu_buf[PATH_MAX], self[PATH_MAX], workdir[PATH_MAX], pattern[PATH_MAX + 16];
 	const char *workbase = "/tmp", *verdict_name, *refusal;
 	struct knob_snapshot knobs = { 0 };
+	struct cg_tap tap = { .out = NULL };
 	struct totals tot = { 0 };
 	int opt, n = 0, failed = 0, errors = 0, passed = 0, rc;
 	bool control_ok = true, knobs_clean = true;
@@ -569,17 +563,17 @@ static int main_run(int argc, char **argv)
 
 	if (!qemu) {
 		if (o.tap)
-			printf("TAP version 13\n1..0 # SKIP %s not found\n", o.cfg.qemu);
+			cg_tap_skip_all(stdout, o.cfg.qemu, "not found");
 		fprintf(stderr, "collapse-pager: SKIP: %s not found\n", o.cfg.qemu);
 		out = o.json_out ? fopen(o.json_out, "we") : NULL;
 		if (out) {
 			fputs("{\"tool\": \"collapse-pager\", \"version\": 1, \"verdict\": \"SKIP\", "
 			      "\"row\": {\"scenario\": \"qemu-postcopy\", \"kind\": \"end-to-end\", "
 			      "\"path\": ", out);
-			json_put_string(out, mode_names[o.cfg.mode]);
+			cg_json_put_string(out, mode_names[o.cfg.mode]);
 			fputs(", \"verdict\": \"SKIP\", \"madv_errno\": null, \"detail\": ", out);
 			format_into(qemu_buf, sizeof(qemu_buf), "%s not found", o.cfg.qemu);
-			json_put_string(out, qemu_buf);
+			cg_json_put_string(out, qemu_buf);
 			fputs("}}\n", out);
 			fclose(out);
 		}
@@ -603,10 +597,11 @@ static int main_run(int argc, char **argv)
 	catch_stop_signals(on_interrupt);
 	snapshot_knobs(&knobs);
 
-	if (o.tap)
-		printf("TAP version 13\n# collapse-pager: kernel %s, %s, %zu MiB memfd RAM, "
-		       "backend mode %s\n1..%d\n", uts.release, qemu, o.cfg.ram >> 20,
-		       mode_names[o.cfg.mode], o.runs + o.control);
+	if (o.tap) {
+		cg_tap_start(&tap, stdout, (size_t)(o.runs + o.control));
+		cg_tap_diag(&tap, "collapse-pager: kernel %s, %s, %zu MiB memfd RAM, backend mode %s",
+			    uts.release, qemu, o.cfg.ram >> 20, mode_names[o.cfg.mode]);
+	}
 	for (int i = 0; i < o.runs + o.control && !migration_interrupted; i++) {
 		struct run_result *r = &results[n++];
 		char label[96], line[1536];
@@ -617,37 +612,38 @@ static int main_run(int argc, char **argv)
 		run_migration(&o.cfg, r);
 		if (!check_knobs(&knobs, r)) {
 			knobs_clean = false;
-			if (r->verdict != RUN_FAIL)
-				r->verdict = RUN_ERROR;
+			if (r->verdict != CG_ROW_FAIL)
+				r->verdict = CG_ROW_ERROR;
 			append_sep(r->reason, sizeof(r->reason), "knobs left changed: %s", r->knobs);
 		}
 		run_label(r, label, sizeof(label));
 		run_line(r, line, sizeof(line));
 		if (o.tap) {
-			printf("%s %d %s: ", r->verdict == RUN_PASS ? "ok" : "not ok", r->index, label);
-			put_tap_text(stdout, r->verdict == RUN_ERROR ? "ERROR " : "");
-			put_tap_text(stdout, line);
-			putchar('\n');
+			char description[sizeof(label) + sizeof(line) + 16];
+
+			format_into(description, sizeof(description), "%s: %s%s", label,
+				    r->verdict == CG_ROW_ERROR ? "ERROR " : "", line);
+			cg_tap_line(&tap, r->verdict == CG_ROW_PASS, description);
 		} else {
-			printf("%-45s %-5s %s\n", label, run_verdict_names[r->verdict], line);
+			printf("%-45s %-5s %s\n", label, cg_row_verdict_name(r->verdict), line);
 		}
 		fflush(stdout);
 		if (r->after_json) {
 			long long v;
 
-			if (!json_get_number(r->after_json, "huge_extents", &v) && v >= 0)
+			if (!cg_json_get_number(r->after_json, "huge_extents", &v) && v >= 0)
 				after_huge += v;
-			if (!json_get_number(r->after_json, "extents", &v))
+			if (!cg_json_get_number(r->after_json, "extents", &v))
 				after_extents += v;
 		}
 		if (r->control) {
-			control_ok = r->verdict == RUN_PASS;
+			control_ok = r->verdict == CG_ROW_PASS;
 			continue;
 		}
 		add_backend(&tot, r->backend_json);
-		if (r->verdict == RUN_PASS)
+		if (r->verdict == CG_ROW_PASS)
 			passed++;
-		else if (r->verdict == RUN_FAIL)
+		else if (r->verdict == CG_ROW_FAIL)
 			failed++;
 		else
 			errors++;
@@ -663,7 +659,7 @@ static int main_run(int argc, char **argv)
 		rc = EXIT_FAIL;
 		format_into(detail, sizeof(detail), "%d of %d runs failed", failed, o.runs);
 		for (int i = 0; i < n; i++)
-			if (results[i].verdict == RUN_FAIL)
+			if (results[i].verdict == CG_ROW_FAIL)
 				append_sep(detail, sizeof(detail), "run %d (backend +%ld ms): %s",
 					   results[i].index, results[i].delay_ms, results[i].reason);
 	} else if (errors) {
@@ -672,7 +668,7 @@ static int main_run(int argc, char **argv)
 		format_into(detail, sizeof(detail), "%d of %d runs could not be judged", errors,
 			    o.runs);
 		for (int i = 0; i < n; i++)
-			if (results[i].verdict == RUN_ERROR)
+			if (results[i].verdict == CG_ROW_ERROR)
 				append_sep(detail, sizeof(detail), "run %d: %s", results[i].index,
 					   results[i].reason);
 	} else {
@@ -701,8 +697,10 @@ static int main_run(int argc, char **argv)
 		printf("# totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:%d\n",
 		       passed + (o.control && control_ok), failed, errors + !control_ok);
 	printf("# qemu-postcopy: %s: ", verdict_name);
-	put_tap_text(stdout, detail);
+	cg_tap_put_text(stdout, detail);
 	printf("\n# total %.1f s\n", (now_ms() - start) / 1000.0);
+	if (o.tap)
+		cg_tap_end(&tap);
 	fflush(stdout);
 
 	if (o.json_out) {
@@ -713,11 +711,11 @@ static int main_run(int argc, char **argv)
 			rc = EXIT_USAGE;
 		} else {
 			fprintf(out, "{\"tool\": \"collapse-pager\", \"version\": 1, \"kernel\": ");
-			json_put_string(out, uts.release);
+			cg_json_put_string(out, uts.release);
 			fputs(", \"qemu\": ", out);
-			json_put_string(out, qemu);
+			cg_json_put_string(out, qemu);
 			fputs(", \"qemu_version\": ", out);
-			json_put_string(out, n ? results[0].qemu_version : "");
+			cg_json_put_string(out, n ? results[0].qemu_version : "");
 			fprintf(out, ",\n  \"ram_bytes\": %zu, \"pattern\": {\"offset\": %zu, "
 				"\"bytes\": %zu, \"zero_pages\": %zu}, \"mode\": \"%s\", "
 				"\"timeout_s\": %ld, \"bandwidth_bytes\": %lld, \"delays_ms\": [", o.cfg.ram,
@@ -740,12 +738,12 @@ static int main_run(int argc, char **argv)
 				tot.state_calls[1] - tot.state_collapsed[1], after_huge, after_extents);
 			fputs("  \"row\": {\"scenario\": \"qemu-postcopy\", \"kind\": \"end-to-end\", "
 			      "\"path\": ", out);
-			json_put_string(out, mode_names[o.cfg.mode]);
+			cg_json_put_string(out, mode_names[o.cfg.mode]);
 			fprintf(out, ", \"verdict\": \"%s\", \"control\": null, \"madv_errno\": ",
 				verdict_name);
-			json_put_string_or_null(out, refusal);
+			cg_json_put_string_or_null(out, refusal);
 			fputs(", \"detail\": ", out);
-			json_put_string(out, detail);
+			cg_json_put_string(out, detail);
 			fputs("},\n  \"runs\": [\n", out);
 			for (int i = 0; i < n; i++) {
 				put_run(out, &results[i]);
