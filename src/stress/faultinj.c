@@ -18,9 +18,10 @@
  * ShmemHugePages in /proc/meminfo return to the baseline.
  */
 #define _GNU_SOURCE
+#include "cg_knob_hold.h"
+#include "cg_thp_knobs.h"
 #include "faultinj.h"
 #include "content.h"
-#include "knobs.h"
 #include "monitor.h"
 #include "report.h"
 #include "shared.h"
@@ -537,42 +538,88 @@ static void sweep(struct fi *f, struct kind *k)
 
 /* ---- debugfs fault attributes ---- */
 
+struct attr_setting {
+	const char *name;
+	const char *value;
+};
+
+/* Both attributes: quiet, and failing only the tasks that ask (fail-nth, make-it-fail). */
+static const struct attr_setting common_settings[] = {
+	{ "probability", "0" }, { "interval", "1" }, { "times", "-1" }, { "space", "0" },
+	{ "verbose", "0" }, { "task-filter", "Y" }, { "ignore-gfp-wait", "N" },
+};
+/* The huge page of a collapse is __GFP_HIGHMEM (movable) and order 9. */
+static const struct attr_setting page_alloc_settings[] = {
+	{ "ignore-gfp-highmem", "N" }, { "min-order", "0" },
+};
+
+#define MAX_ATTR_KNOBS 16
+static struct cg_knob attr_knobs[MAX_ATTR_KNOBS];
+static char attr_paths[MAX_ATTR_KNOBS][128];
+static size_t n_attr_knobs;
+
+static void attr_path(char *path, size_t size, const char *attr, const char *name)
+{
+	snprintf(path, size, DBG "%s/%s", attr, name);
+}
+
+static void add_attr_knob(const char *attr, const struct attr_setting *setting)
+{
+	if (n_attr_knobs == MAX_ATTR_KNOBS)
+		return;
+	attr_path(attr_paths[n_attr_knobs], sizeof(attr_paths[0]), attr, setting->name);
+	attr_knobs[n_attr_knobs] = (struct cg_knob){
+		.path = attr_paths[n_attr_knobs], .wanted = setting->value,
+	};
+	n_attr_knobs++;
+}
+
+/* A change during the run, restored at the end like the settings. */
 static int attr_set(const char *attr, const char *name, const char *value)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), DBG "%s/%s", attr, name);
-	return knob_set(path, value);
+	attr_path(path, sizeof(path), attr, name);
+	for (size_t i = 0; i < n_attr_knobs; i++)
+		if (!strcmp(attr_knobs[i].path, path))
+			return cg_knob_change_to(&attr_knobs[i], value);
+	return -ENOENT;
 }
 
 static long attr_get(const char *attr, const char *name)
 {
 	char path[128], v[32];
 
-	snprintf(path, sizeof(path), DBG "%s/%s", attr, name);
-	return read_knob(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
+	attr_path(path, sizeof(path), attr, name);
+	return cg_knob_read(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
 }
 
+/* Saves, sets and guards (restored at exit and on signals) the fault attributes. */
 static int configure_attrs(void)
 {
 	static const char *const attrs[] = { "failslab", "fail_page_alloc" };
-	int err = 0;
+	char why[256];
 
-	for (int i = 0; i < 2; i++) {
-		const char *a = attrs[i];
-
-		err |= attr_set(a, "probability", "0");
-		err |= attr_set(a, "interval", "1");
-		err |= attr_set(a, "times", "-1");
-		err |= attr_set(a, "space", "0");
-		err |= attr_set(a, "verbose", "0");
-		err |= attr_set(a, "task-filter", "Y");
-		err |= attr_set(a, "ignore-gfp-wait", "N");
+	n_attr_knobs = 0;
+	for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++)
+		for (size_t i = 0; i < sizeof(common_settings) / sizeof(common_settings[0]); i++)
+			add_attr_knob(attrs[a], &common_settings[i]);
+	for (size_t i = 0; i < sizeof(page_alloc_settings) / sizeof(page_alloc_settings[0]); i++)
+		add_attr_knob("fail_page_alloc", &page_alloc_settings[i]);
+	cg_knobs_guard_signals(attr_knobs, n_attr_knobs, CG_GUARD_KEEP_TERM);
+	if (cg_knobs_apply(attr_knobs, n_attr_knobs, why, sizeof(why))) {
+		warnx_("%s", why);
+		return -1;
 	}
-	/* The huge page of a collapse is __GFP_HIGHMEM (movable) and order 9. */
-	err |= attr_set("fail_page_alloc", "ignore-gfp-highmem", "N");
-	err |= attr_set("fail_page_alloc", "min-order", "0");
-	return err;
+	return 0;
+}
+
+/* The fault attributes, then the THP knobs, as they were. */
+static void restore_knobs(void)
+{
+	cg_knobs_restore(attr_knobs, n_attr_knobs);
+	cg_knobs_unguard();
+	cg_knobs_give_back();
 }
 
 /* ---- the random phase ---- */
@@ -836,7 +883,7 @@ static long kernel_reports(void)
 static void on_signal(int sig)
 {
 	(void)sig;
-	knobs_restore();
+	cg_exit_guard_run();	/* the knobs back */
 	_exit(2);
 }
 
@@ -847,7 +894,7 @@ int run_faultinj(const struct options *o)
 	long shmem0, huge0, shmem1 = -1, huge1 = -1, reports1;
 	char *final_json = NULL, *json = NULL;
 	size_t final_len = 0, json_len = 0;
-	struct sigaction sa;
+	char why[256];
 	int err, rc;
 	FILE *j;
 
@@ -866,15 +913,15 @@ int run_faultinj(const struct options *o)
 		warnx_("shared memory: %s", errno_name(errno));
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals(on_signal);
+	cg_exit_guard_install(CG_GUARD_KEEP_TERM);
 	/* The same THP settings as the stress (collapse of shmem allowed). */
-	if (thp_knobs_apply(10))
-		warnx_("THP knobs not set: collapses may be refused for other reasons");
+	cg_khugepaged_knobs_prepare();
+	if (cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs, CG_KNOB_LOCK_WAIT_MS, why,
+			  sizeof(why)))
+		warnx_("THP knobs not set (%s): collapses may be refused for other reasons", why);
 	if (configure_attrs()) {
-		knobs_restore();
+		restore_knobs();
 		warnx_("cannot configure the fault attributes in debugfs");
 		return 2;
 	}
@@ -888,19 +935,19 @@ int run_faultinj(const struct options *o)
 	f.memfd = memfd_create("collapse-faultinj", MFD_CLOEXEC);
 	if (!f.buf || f.memfd < 0 || ftruncate(f.memfd, (off_t)(NEXTENTS * EXTENT_SZ))) {
 		warnx_("memfd: %s", errno_name(errno));
-		knobs_restore();
+		restore_knobs();
 		return 2;
 	}
 	for (int e = 0; e < NEXTENTS; e++)
 		if ((err = reset_extent(&f, e))) {
 			warnx_("fill: %s", errno_name(-err));
-			knobs_restore();
+			restore_knobs();
 			return 2;
 		}
 	if ((err = monitor_start(0)) ||
 	    (f.uffd = uffd_open(UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP)) < 0) {
 		warnx_("monitor or userfaultfd: %s", errno_name(err ? -err : -f.uffd));
-		knobs_restore();
+		restore_knobs();
 		return 2;
 	}
 	monitor_add(f.uffd);
@@ -909,7 +956,7 @@ int run_faultinj(const struct options *o)
 	if (f.u == MAP_FAILED || f.probe == MAP_FAILED ||
 	    (err = uffd_register(f.uffd, f.probe, EXTENT_SZ))) {
 		warnx_("mappings: %s", errno_name(errno));
-		knobs_restore();
+		restore_knobs();
 		return 2;
 	}
 	registry_add(f.probe, EXTENT_SZ, 0);
@@ -978,7 +1025,7 @@ int run_faultinj(const struct options *o)
 		final_check(&f, "no WARNING/BUG/KASAN/lockdep line in the kernel log",
 			    reports1 == 0, detail);
 	}
-	knobs_restore();
+	restore_knobs();
 	fclose(f.log);
 
 	rc = f.problems ? 1 : 0;

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "report.h"
+#include "cg_thp_knobs.h"
 #include "content.h"
 #include "shared.h"
 #include "util.h"
@@ -12,22 +13,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define KHUGEPAGED "/sys/kernel/mm/transparent_hugepage/khugepaged/"
-
-static long sysfs_long(const char *path)
-{
-	char v[32];
-
-	return read_knob(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
-}
-
 void kstats_read(struct kstats *k)
 {
 	k->thp_collapse_alloc = vmstat_value("thp_collapse_alloc");
 	k->thp_collapse_alloc_failed = vmstat_value("thp_collapse_alloc_failed");
 	k->thp_file_alloc = vmstat_value("thp_file_alloc");
-	k->khugepaged_pages_collapsed = sysfs_long(KHUGEPAGED "pages_collapsed");
-	k->khugepaged_full_scans = sysfs_long(KHUGEPAGED "full_scans");
+	k->khugepaged_pages_collapsed = cg_sysfs_long(CG_KHUGEPAGED_DIR "/pages_collapsed");
+	k->khugepaged_full_scans = cg_sysfs_long(CG_KHUGEPAGED_DIR "/full_scans");
 }
 
 const char *kernel_release(void)
