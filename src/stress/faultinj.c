@@ -18,7 +18,9 @@
  * ShmemHugePages in /proc/meminfo return to the baseline.
  */
 #define _GNU_SOURCE
+#include "cg_json.h"
 #include "cg_knob_hold.h"
+#include "cg_tap.h"
 #include "cg_thp_knobs.h"
 #include "faultinj.h"
 #include "content.h"
@@ -66,8 +68,8 @@ struct fi {
 	unsigned long probes, probes_refused;
 	unsigned long collapses_failed;	/* MADV_COLLAPSE that failed under injection */
 	int committed;		/* the last collapse filled the extent's holes */
-	FILE *log;		/* JSON fragments of the final checks */
-	int nfinal;
+	FILE *log;		/* the JSON array of the final checks */
+	struct cg_json final;
 };
 
 enum { X_ENOMEM, X_EBUSY, X_EAGAIN, X_EINVAL, X_EFAULT, X_OTHER, X_NR };
@@ -670,11 +672,11 @@ static void final_check(struct fi *f, const char *name, int ok, const char *deta
 	printf("  %-52s %s%s%s\n", name, ok ? "ok" : "FAILED", *detail ? ": " : "", detail);
 	if (!ok)
 		f->problems++;
-	fprintf(f->log, "%s{\"check\":", f->nfinal++ ? "," : "");
-	json_str(f->log, name);
-	fprintf(f->log, ",\"ok\":%s,\"detail\":", ok ? "true" : "false");
-	json_str(f->log, detail);
-	fputc('}', f->log);
+	cg_json_object(&f->final, NULL);
+	cg_json_string(&f->final, "check", name);
+	cg_json_bool(&f->final, "ok", ok);
+	cg_json_string(&f->final, "detail", detail);
+	cg_json_end(&f->final);
 }
 
 /* want: EBUSY (refused, holes kept) or 0 (committed: no hole left). */
@@ -880,6 +882,34 @@ static long kernel_reports(void)
 }
 
 
+/* One kind of the sweep in the JSON report. */
+static void kind_json(struct cg_json *j, const struct kind *k)
+{
+	cg_json_object(j, NULL);
+	cg_json_string(j, "kind", k->name);
+	cg_json_uint(j, "runs", k->iterations);
+	cg_json_uint(j, "injected", k->injected);
+	cg_json_uint(j, "failed", k->failed);
+	cg_json_uint(j, "tolerated", k->tolerated);
+	cg_json_uint(j, "complete_at", k->complete_at);
+	cg_json_object(j, "errnos");
+	for (int x = 0; x < X_NR; x++)
+		cg_json_uint(j, x_names[x], k->errs[x]);
+	cg_json_end(j);
+	cg_json_uint(j, "random_attempts", k->r_attempts);
+	cg_json_uint(j, "random_failed", k->r_failed);
+	cg_json_end(j);
+}
+
+/* [before, after] */
+static void pair_json(struct cg_json *j, const char *key, long before, long after)
+{
+	cg_json_array(j, key);
+	cg_json_int(j, NULL, before);
+	cg_json_int(j, NULL, after);
+	cg_json_end(j);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -963,6 +993,8 @@ int run_faultinj(const struct options *o)
 	madvise(f.u, NEXTENTS * EXTENT_SZ, MADV_HUGEPAGE);
 	madvise(f.probe, EXTENT_SZ, MADV_HUGEPAGE);
 	f.log = open_memstream(&final_json, &final_len);
+	cg_json_start(&f.final, f.log, false);
+	cg_json_array(&f.final, NULL);
 
 	printf("collapse-stress --faultinj: kernel %s, fail-nth sweep (max %d per kind), "
 	       "random phase %d s at %d%%\n", kernel_release(), o->fi_max_nth, o->fi_seconds,
@@ -1026,6 +1058,7 @@ int run_faultinj(const struct options *o)
 			    reports1 == 0, detail);
 	}
 	restore_knobs();
+	cg_json_end(&f.final);
 	fclose(f.log);
 
 	rc = f.problems ? 1 : 0;
@@ -1033,29 +1066,36 @@ int run_faultinj(const struct options *o)
 
 	j = open_memstream(&json, &json_len);
 	if (j) {
-		fprintf(j, "{\"tool\":\"collapse-stress\",\"mode\":\"faultinj\",\"kernel\":");
-		json_str(j, kernel_release());
-		fprintf(j, ",\"max_nth\":%d,\"random_seconds\":%d,\"probability\":%d,\"sweep\":[",
-			o->fi_max_nth, o->fi_seconds, o->fi_probability);
-		for (size_t i = 0; i < NKINDS; i++) {
-			struct kind *k = &kinds[i];
+		struct cg_json w;
 
-			fprintf(j, "%s{\"kind\":\"%s\",\"runs\":%lu,\"injected\":%lu,\"failed\":%lu,"
-				"\"tolerated\":%lu,\"complete_at\":%lu,\"errnos\":{", i ? "," : "",
-				k->name, k->iterations, k->injected, k->failed, k->tolerated,
-				k->complete_at);
-			for (int x = 0; x < X_NR; x++)
-				fprintf(j, "%s\"%s\":%lu", x ? "," : "", x_names[x], k->errs[x]);
-			fprintf(j, "},\"random_attempts\":%lu,\"random_failed\":%lu}", k->r_attempts,
-				k->r_failed);
-		}
-		fprintf(j, "],\"random_injected\":{\"failslab\":%lu,\"fail_page_alloc\":%lu},"
-			"\"probes\":%lu,\"probes_refused\":%lu,\"collapses_failed\":%lu,"
-			"\"final\":[%s],\"meminfo\":{\"shmem_kb\":[%ld,%ld],\"shmem_huge_kb\":[%ld,%ld]},"
-			"\"kernel_reports\":%ld,\"checks_failed\":%ld,\"result\":\"%s\"}",
-			slab_injected, page_injected, f.probes, f.probes_refused, f.collapses_failed,
-			final_json ? final_json : "", shmem0, shmem1, huge0, huge1, reports1,
-			f.problems, rc ? "FAIL" : "PASS");
+		cg_json_start(&w, j, false);
+		cg_json_object(&w, NULL);
+		cg_json_string(&w, "tool", "collapse-stress");
+		cg_json_string(&w, "mode", "faultinj");
+		cg_json_string(&w, "kernel", kernel_release());
+		cg_json_int(&w, "max_nth", o->fi_max_nth);
+		cg_json_int(&w, "random_seconds", o->fi_seconds);
+		cg_json_int(&w, "probability", o->fi_probability);
+		cg_json_array(&w, "sweep");
+		for (size_t i = 0; i < NKINDS; i++)
+			kind_json(&w, &kinds[i]);
+		cg_json_end(&w);
+		cg_json_object(&w, "random_injected");
+		cg_json_uint(&w, "failslab", slab_injected);
+		cg_json_uint(&w, "fail_page_alloc", page_injected);
+		cg_json_end(&w);
+		cg_json_uint(&w, "probes", f.probes);
+		cg_json_uint(&w, "probes_refused", f.probes_refused);
+		cg_json_uint(&w, "collapses_failed", f.collapses_failed);
+		cg_json_raw(&w, "final", final_json ? final_json : "[]");
+		cg_json_object(&w, "meminfo");
+		pair_json(&w, "shmem_kb", shmem0, shmem1);
+		pair_json(&w, "shmem_huge_kb", huge0, huge1);
+		cg_json_end(&w);
+		cg_json_int(&w, "kernel_reports", reports1);
+		cg_json_int(&w, "checks_failed", f.problems);
+		cg_json_string(&w, "result", cg_row_verdict_name(rc ? CG_ROW_FAIL : CG_ROW_PASS));
+		cg_json_end(&w);
 		fclose(j);
 		emit_json(o, json);
 	}

@@ -301,13 +301,12 @@ int run_pager_view(const struct options *o)
 	struct collapser c = { .map = NULL };
 	struct watchdog w = { .o = o };
 	struct recent_durations recent = { .n = 0 };
-	long long start_ms = now_ms();
+	long long start_ms;
 	unsigned long number = 0;
 	pthread_t watchdog;
 	char why[256];
 	int err, rc;
 
-	w.deadline_ms = start_ms + (long long)o->seconds * 1000;
 	catch_stop_signals(on_signal);
 	/* on_signal stops the run; the guard restores the knobs on the other signals. */
 	cg_exit_guard_install(CG_GUARD_KEEP_TERM);
@@ -316,6 +315,9 @@ int run_pager_view(const struct options *o)
 		warnx_("%s", why);
 		return 2;
 	}
+	/* The run's time starts once the knobs are ours (another run may have held them). */
+	start_ms = now_ms();
+	w.deadline_ms = start_ms + (long long)o->seconds * 1000;
 	if ((err = open_file(&f))) {
 		warnx_("memfd, userfaultfd or mappings: %s", errno_name(-err));
 		close_file(&f);
