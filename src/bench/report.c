@@ -17,12 +17,11 @@ double row_target(const struct row *row)
 
 const char *row_class_name(enum row_class class)
 {
-	switch (class) {
-	case CLASS_PLAIN:	return "plain";
-	case CLASS_ARMED:	return "armed";
-	case CLASS_FAULT:	return "fault";
-	}
-	return "?";
+	static const char *const names[] = {
+		[CLASS_PLAIN] = "plain", [CLASS_ARMED] = "armed", [CLASS_FAULT] = "fault",
+	};
+
+	return (unsigned)class < sizeof(names) / sizeof(names[0]) ? names[class] : "?";
 }
 
 void report_table_header(const struct report *r, FILE *out)
