@@ -44,6 +44,11 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
+static bool stop_requested(void)
+{
+	return stop_signal != 0;
+}
+
 #define MAX_ERRNO 256
 
 /* What an extent of the file held just before a MADV_COLLAPSE of it. */
@@ -457,6 +462,7 @@ static void run(struct backend *b)
 		cg_khugepaged_knobs_prepare();
 		/* on_stop ends the run on SIGTERM and the like; the guard the rest. */
 		cg_exit_guard_install(CG_GUARD_KEEP_TERM);
+		cg_knobs_wait_unless(stop_requested);
 		if (cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs, CG_KNOB_LOCK_WAIT_MS,
 				  b->knobs_error, sizeof(b->knobs_error)) == 0)
 			b->knobs_set = true;

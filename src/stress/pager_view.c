@@ -65,6 +65,11 @@ static void on_signal(int sig)
 	_exit(2);
 }
 
+static bool stop_was_requested(void)
+{
+	return atomic_load(&stop_requested);
+}
+
 static void *collapser_main(void *arg)
 {
 	struct collapser *c = arg;
@@ -310,6 +315,7 @@ int run_pager_view(const struct options *o)
 	catch_stop_signals(on_signal);
 	/* on_signal stops the run; the guard restores the knobs on the other signals. */
 	cg_exit_guard_install(CG_GUARD_KEEP_TERM);
+	cg_knobs_wait_unless(stop_was_requested);
 	if (cg_knobs_take(cg_small_shmem_knobs, cg_small_shmem_knobs_prepare(),
 			  CG_KNOB_LOCK_WAIT_MS, why, sizeof(why))) {
 		warnx_("%s", why);

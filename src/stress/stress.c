@@ -51,6 +51,11 @@ static void on_signal(int sig)
 	_exit(2);
 }
 
+static bool stop_requested(void)
+{
+	return stopping();
+}
+
 typedef void *(*thread_fn)(void *);
 
 static int spawn(pthread_t *t, struct actor *a, struct proc_ctx *px, int id, thread_fn fn)
@@ -239,6 +244,7 @@ int run_stress(const struct options *o)
 
 		cg_khugepaged_knobs_prepare();
 		cg_khugepaged_knobs_scan_sleep(o->scan_sleep_ms);
+		cg_knobs_wait_unless(stop_requested);
 		summary.khugepaged_tuned = cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs,
 							 CG_KNOB_LOCK_WAIT_MS, why, sizeof(why)) == 0;
 		if (!summary.khugepaged_tuned)
