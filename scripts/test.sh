@@ -48,6 +48,7 @@ if ! step "setup: packages installed" "$T/setup.log" "$CG_ROOT/scripts/setup.sh"
 fi
 test_userspace_builds
 test_model
+test_model_tap_plan
 test_host_checker
 test_host_checker_hardening
 

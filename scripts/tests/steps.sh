@@ -62,3 +62,41 @@ test_model() {
 			"$(grep -E '^not ok' "$T/model.tap" | head -n 20)"
 	fi
 }
+
+# model_tap_plan_problem FILE: empty when the TAP in FILE has one plan
+# "1..N" and N test lines numbered 1 to N in order, else what is wrong.
+model_tap_plan_problem() {
+	local plans plan lines numbers
+	plans=$(grep -cE '^1\.\.[0-9]+' "$1" || true)
+	if ((plans != 1)); then
+		echo "$plans plan lines"
+		return
+	fi
+	plan=$(grep -oE '^1\.\.[0-9]+' "$1" | cut -d. -f3)
+	numbers=$(grep -oE '^(not )?ok [0-9]+' "$1" | grep -oE '[0-9]+$' | paste -sd' ')
+	lines=$(wc -w <<<"$numbers")
+	if ((lines != plan)); then
+		echo "plan 1..$plan, $lines test lines"
+	elif [[ $numbers != "$(seq -s' ' 1 "$plan")" ]]; then
+		echo "test lines numbered $numbers"
+	fi
+}
+
+# The self-tests' TAP: the plan is the number of tests (counted, not
+# written by hand) and prove accepts it.
+test_model_tap_plan() {
+	local bin=$CG_BUILD/bin/guard-model out=$T/model-plan.tap problem prove_rc=0
+	local name="guard-model --test: TAP plan counts its tests, prove accepts it"
+	if [[ ! -x $bin ]]; then
+		tap_not_ok "$name" "build/bin/guard-model was not built"
+		return
+	fi
+	"$bin" --test >"$out" 2>&1 || true
+	problem=$(model_tap_plan_problem "$out")
+	prove --exec cat "$out" >"$T/model-plan.prove" 2>&1 || prove_rc=$?
+	if [[ -z $problem ]] && ((prove_rc == 0)); then
+		tap_ok "$name"
+	else
+		tap_not_ok "$name" "${problem:-prove exit $prove_rc}" "$(tail -n 5 "$T/model-plan.prove")"
+	fi
+}

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "granularity.h"
+#include "cg_knob_hold.h"
 #include "cg_thp_knobs.h"
-#include "knobs.h"
 #include "shm.h"
 #include "uffd.h"
 #include "util.h"
@@ -58,9 +58,12 @@ static int via_khugepaged(int fd, char *whole, size_t len, double timeout_s,
 	uint64_t start, deadline;
 	long scans0;
 	int ret = -1;
+	char why[256];
 
-	if (knobs_apply())
-		return -1;
+	cg_khugepaged_knobs_prepare();
+	if (cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs, CG_KNOB_LOCK_WAIT_MS, why,
+			  sizeof(why)))
+		return fail("%s", why);
 	/* 6.1 enlists the mm with khugepaged only on the second call. */
 	for (int i = 0; i < 2; i++)
 		if (madvise(whole, len, MADV_HUGEPAGE)) {
@@ -69,7 +72,7 @@ static int via_khugepaged(int fd, char *whole, size_t len, double timeout_s,
 		}
 	scans0 = full_scans();
 	if (scans0 < 0) {
-		fail("cannot read %s/full_scans", KHUGEPAGED_DIR);
+		fail("cannot read %s/full_scans", CG_KHUGEPAGED_DIR);
 		goto out;
 	}
 	start = now_ns();
@@ -91,7 +94,7 @@ static int via_khugepaged(int fd, char *whole, size_t len, double timeout_s,
 	res->waited_s = (double)(now_ns() - start) / 1e9;
 	ret = 0;
 out:
-	knobs_restore();
+	cg_knobs_give_back();
 	return ret;
 }
 

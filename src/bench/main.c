@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "granularity.h"
-#include "knobs.h"
+#include "cg_exit_guard.h"
 #include "measure.h"
 #include "report.h"
 #include "rows.h"
@@ -48,19 +48,17 @@ static const struct {
 };
 #define N_ROW_SETS (sizeof(row_sets) / sizeof(row_sets[0]))
 
-static void on_fatal(int sig)
+/* SIGALRM: the run took too long; the THP knobs go back (exit guard) first. */
+static void on_watchdog(int sig)
 {
 	static const char msg[] = "collapse-bench: watchdog: the run took too long, giving up\n";
 
-	knobs_restore();
-	if (sig == SIGALRM) {
-		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-			/* nothing left to tell */
-		}
-		_exit(3);
+	(void)sig;
+	cg_exit_guard_run();
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing left to tell */
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
+	_exit(3);
 }
 
 static void usage(FILE *out)
@@ -187,10 +185,9 @@ int main(int argc, char **argv)
 	if (ps > 0)
 		page_size = (size_t)ps;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGALRM, on_fatal);
-	signal(SIGINT, on_fatal);
-	signal(SIGTERM, on_fatal);
-	signal(SIGHUP, on_fatal);
+	/* The THP knobs go back at exit and on every fatal signal. */
+	cg_exit_guard_install(0);
+	signal(SIGALRM, on_watchdog);
 	alarm(o.timeout_s);
 
 	if (uname(&uts) == 0)
@@ -234,6 +231,5 @@ int main(int argc, char **argv)
 			fclose(out);
 	}
 	alarm(0);
-	knobs_restore();
 	return status;
 }

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "report.h"
+#include "cg_json.h"
 #include "util.h"
 
 #include <string.h>
@@ -16,12 +17,11 @@ double row_target(const struct row *row)
 
 const char *row_class_name(enum row_class class)
 {
-	switch (class) {
-	case CLASS_PLAIN:	return "plain";
-	case CLASS_ARMED:	return "armed";
-	case CLASS_FAULT:	return "fault";
-	}
-	return "?";
+	static const char *const names[] = {
+		[CLASS_PLAIN] = "plain", [CLASS_ARMED] = "armed", [CLASS_FAULT] = "fault",
+	};
+
+	return (unsigned)class < sizeof(names) / sizeof(names[0]) ? names[class] : "?";
 }
 
 void report_table_header(const struct report *r, FILE *out)
@@ -86,86 +86,95 @@ void report_granularity(const struct report *r, FILE *out)
 	fflush(out);
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
-}
-
-static void json_row(FILE *out, const struct row_result *rr)
+static void json_row(struct cg_json *j, const struct row_result *rr)
 {
 	const struct measurement *m = &rr->m;
 
-	fputs("    {\"name\": ", out);
-	json_string(out, rr->row->name);
-	fputs(", \"what\": ", out);
-	json_string(out, rr->row->what);
-	fprintf(out, ", \"class\": \"%s\", \"target\": %g", row_class_name(rr->row->class),
-		row_target(rr->row));
+	cg_json_newline(j, 4);
+	cg_json_object(j, NULL);
+	cg_json_string(j, "name", rr->row->name);
+	cg_json_string(j, "what", rr->row->what);
+	cg_json_string(j, "class", row_class_name(rr->row->class));
+	cg_json_double(j, "target", "%g", row_target(rr->row));
+	cg_json_bool(j, "ok", m->ok);
 	if (!m->ok) {
-		fputs(", \"ok\": false, \"error\": ", out);
-		json_string(out, m->error);
-		fputs("}", out);
+		cg_json_string(j, "error", m->error);
+		cg_json_end(j);
 		return;
 	}
-	fprintf(out, ", \"ok\": true, \"ns_per_op\": %.1f, \"min_ns\": %.1f, \"max_ns\": %.1f"
-		", \"reps_per_batch\": %ld, \"batches\": %d, \"wall_s\": %.3f, \"batch_ns\": [",
-		m->median_ns, m->min_ns, m->max_ns, m->reps, m->batches, m->wall_s);
+	cg_json_double(j, "ns_per_op", "%.1f", m->median_ns);
+	cg_json_double(j, "min_ns", "%.1f", m->min_ns);
+	cg_json_double(j, "max_ns", "%.1f", m->max_ns);
+	cg_json_int(j, "reps_per_batch", m->reps);
+	cg_json_int(j, "batches", m->batches);
+	cg_json_double(j, "wall_s", "%.3f", m->wall_s);
+	cg_json_array(j, "batch_ns");
 	for (int b = 0; b < m->batches; b++)
-		fprintf(out, "%s%.1f", b ? ", " : "", m->batch_ns[b]);
-	fputs("]}", out);
+		cg_json_double(j, NULL, "%.1f", m->batch_ns[b]);
+	cg_json_end(j);
+	cg_json_end(j);
 }
 
-static void json_gran(FILE *out, const struct gran_result *g)
+static void json_gran(struct cg_json *j, const struct gran_result *g)
 {
-	fprintf(out, "    {\"path\": \"%s\", \"extents\": %d, \"armed_extent\": %d, \"ok\": %s",
-		gran_path_name(g->path), GRAN_EXTENTS, GRAN_ARMED, g->ok ? "true" : "false");
+	cg_json_newline(j, 4);
+	cg_json_object(j, NULL);
+	cg_json_string(j, "path", gran_path_name(g->path));
+	cg_json_int(j, "extents", GRAN_EXTENTS);
+	cg_json_int(j, "armed_extent", GRAN_ARMED);
+	cg_json_bool(j, "ok", g->ok);
 	if (!g->ok) {
-		fputs(", \"error\": ", out);
-		json_string(out, g->error);
-		fputs("}", out);
+		cg_json_string(j, "error", g->error);
+		cg_json_end(j);
 		return;
 	}
-	fprintf(out, ", \"other_collapsed\": %d, \"other_total\": %d, \"armed_collapsed\": %s"
-		", \"map\": \"%s\"", g->other_collapsed, g->other_total,
-		g->armed_collapsed ? "true" : "false", g->map);
-	if (g->path == GRAN_MADV_COLLAPSE)
-		fprintf(out, ", \"madv_errno\": \"%s\", \"each_other_collapsed\": %d"
-			", \"each_armed_collapsed\": %s, \"each_map\": \"%s\"",
-			g->madv_errno ? errno_name(g->madv_errno) : "0", g->each_other_collapsed,
-			g->each_armed_collapsed ? "true" : "false", g->each_map);
-	else
-		fprintf(out, ", \"full_scans\": %ld, \"waited_s\": %.3f, \"timed_out\": %s",
-			g->full_scans, g->waited_s, g->timed_out ? "true" : "false");
-	fputs("}", out);
+	cg_json_int(j, "other_collapsed", g->other_collapsed);
+	cg_json_int(j, "other_total", g->other_total);
+	cg_json_bool(j, "armed_collapsed", g->armed_collapsed);
+	cg_json_string(j, "map", g->map);
+	if (g->path == GRAN_MADV_COLLAPSE) {
+		cg_json_string(j, "madv_errno", g->madv_errno ? errno_name(g->madv_errno) : "0");
+		cg_json_int(j, "each_other_collapsed", g->each_other_collapsed);
+		cg_json_bool(j, "each_armed_collapsed", g->each_armed_collapsed);
+		cg_json_string(j, "each_map", g->each_map);
+	} else {
+		cg_json_int(j, "full_scans", g->full_scans);
+		cg_json_double(j, "waited_s", "%.3f", g->waited_s);
+		cg_json_bool(j, "timed_out", g->timed_out);
+	}
+	cg_json_end(j);
 }
 
 int report_json(const struct report *r, FILE *out)
 {
-	fputs("{\n  \"tool\": \"collapse-bench\",\n  \"kernel\": ", out);
-	json_string(out, r->kernel);
-	fprintf(out, ",\n  \"page_size\": %zu,\n  \"row_seconds\": %.3f,\n  \"batches\": %d,\n"
-		"  \"total_s\": %.3f,\n  \"rows\": [\n", page_size, r->opts->row_seconds,
-		r->opts->batches, r->total_s);
-	for (size_t i = 0; i < r->n_rows; i++) {
-		json_row(out, &r->rows[i]);
-		fputs(i + 1 < r->n_rows ? ",\n" : "\n", out);
-	}
-	fputs("  ],\n  \"granularity\": [\n", out);
-	for (size_t i = 0; i < r->n_gran; i++) {
-		json_gran(out, &r->gran[i]);
-		fputs(i + 1 < r->n_gran ? ",\n" : "\n", out);
-	}
-	fputs("  ]\n}\n", out);
-	return fflush(out) || ferror(out) ? -1 : 0;
+	struct cg_json j;
+
+	cg_json_start(&j, out, true);
+	cg_json_object(&j, NULL);
+	cg_json_newline(&j, 2);
+	cg_json_string(&j, "tool", "collapse-bench");
+	cg_json_newline(&j, 2);
+	cg_json_string(&j, "kernel", r->kernel);
+	cg_json_newline(&j, 2);
+	cg_json_uint(&j, "page_size", page_size);
+	cg_json_newline(&j, 2);
+	cg_json_double(&j, "row_seconds", "%.3f", r->opts->row_seconds);
+	cg_json_newline(&j, 2);
+	cg_json_int(&j, "batches", r->opts->batches);
+	cg_json_newline(&j, 2);
+	cg_json_double(&j, "total_s", "%.3f", r->total_s);
+	cg_json_newline(&j, 2);
+	cg_json_array(&j, "rows");
+	for (size_t i = 0; i < r->n_rows; i++)
+		json_row(&j, &r->rows[i]);
+	cg_json_newline(&j, 2);
+	cg_json_end(&j);
+	cg_json_newline(&j, 2);
+	cg_json_array(&j, "granularity");
+	for (size_t i = 0; i < r->n_gran; i++)
+		json_gran(&j, &r->gran[i]);
+	cg_json_newline(&j, 2);
+	cg_json_end(&j);
+	cg_json_newline(&j, 0);
+	return cg_json_finish(&j);
 }

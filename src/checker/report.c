@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "report.h"
+#include "cg_json.h"
+#include "cg_tap.h"
 #include "outcome.h"
 #include "util.h"
 
@@ -130,59 +132,45 @@ void report_table(FILE *out, const struct report *report)
 
 /* ---- TAP (outcome.h says which line a cell gets) ---- */
 
-/* '#' would start a TAP directive, newlines would end the line. */
-static void put_tap_text(FILE *out, const char *text)
+static void put_tap_line(struct cg_tap *tap, const struct result *r, enum outcome outcome)
 {
-	for (; *text; text++)
-		fputc(*text == '#' ? '_' : *text == '\n' ? ' ' : *text, out);
-}
+	char name[96], text[sizeof(r->detail) + 160] = "", verdict[32];
 
-static void put_tap_line(FILE *out, size_t number, const struct result *r,
-			 enum outcome outcome)
-{
-	char verdict[32];
-	bool ok = outcome == OUTCOME_PASS || outcome == OUTCOME_SKIP;
-
-	fprintf(out, "%s %zu %s/%s # ", ok ? "ok" : "not ok", number, r->scenario, r->path);
+	format_into(name, sizeof(name), "%s/%s", r->scenario, r->path);
 	if (outcome == OUTCOME_SKIP) {
-		fputs("SKIP ", out);
-		put_tap_text(out, r->detail);
-		fputc('\n', out);
+		cg_tap_skip(tap, name, r->detail);
 		return;
 	}
 	if (outcome == OUTCOME_REFUSED)
-		fputs("TODO collapse refused where it should work: ", out);
+		append_to(text, sizeof(text), "collapse refused where it should work: ");
 	verdict_text(verdict, sizeof(verdict), r);
-	fputs(verdict, out);
-	if (r->info[0]) {
-		fputs(" (", out);
-		put_tap_text(out, r->info);
-		fputc(')', out);
-	}
-	fputs(": ", out);
-	put_tap_text(out, r->detail);
-	fputc('\n', out);
+	append_to(text, sizeof(text), "%s", verdict);
+	if (r->info[0])
+		append_to(text, sizeof(text), " (%s)", r->info);
+	append_to(text, sizeof(text), ": %s", r->detail);
+	cg_tap_result(tap, outcome == OUTCOME_PASS, name,
+		      outcome == OUTCOME_REFUSED ? CG_TAP_TODO : CG_TAP_NONE, text);
 }
 
 void report_tap(FILE *out, const struct report *report)
 {
 	size_t n = n_results(report), counts[OUTCOME_VULNERABLE + 1] = { 0 };
+	struct cg_tap tap;
 
-	fprintf(out, "TAP version 13\n");
-	fprintf(out, "# collapse-check: kernel %s, timeout %g s\n", report->kernel,
-		report->timeout_ms / 1000.0);
-	fprintf(out, "1..%zu\n", n);
+	cg_tap_start(&tap, out, n);
+	cg_tap_diag(&tap, "collapse-check: kernel %s, timeout %g s", report->kernel,
+		    report->timeout_ms / 1000.0);
 	for (size_t i = 0; i < n; i++) {
 		enum outcome outcome = result_outcome(&report->results[i]);
 
 		counts[outcome]++;
-		put_tap_line(out, i + 1, &report->results[i], outcome);
+		put_tap_line(&tap, &report->results[i], outcome);
 	}
 	/* kselftest's summary line; a refused control counts as an expected failure. */
-	fprintf(out, "# Totals: pass:%zu fail:%zu xfail:%zu xpass:0 skip:%zu error:%zu\n",
-		counts[OUTCOME_PASS], counts[OUTCOME_VULNERABLE], counts[OUTCOME_REFUSED],
-		counts[OUTCOME_SKIP], counts[OUTCOME_ERROR]);
-	fflush(out);
+	cg_tap_diag(&tap, "Totals: pass:%zu fail:%zu xfail:%zu xpass:0 skip:%zu error:%zu",
+		    counts[OUTCOME_PASS], counts[OUTCOME_VULNERABLE], counts[OUTCOME_REFUSED],
+		    counts[OUTCOME_SKIP], counts[OUTCOME_ERROR]);
+	cg_tap_end(&tap);
 }
 
 /*
@@ -192,81 +180,78 @@ void report_tap(FILE *out, const struct report *report)
  * check). "kind" may be "lifecycle", whose "verdict" is the safety part.
  */
 
-static void put_json_string(FILE *out, const char *text)
+static void json_tristate(struct cg_json *j, const char *key, enum tristate value)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-static const char *json_tristate(enum tristate value)
-{
-	return value == TRI_NULL ? "null" : value == TRI_TRUE ? "true" : "false";
-}
-
-static void put_json_step(FILE *out, const struct step_result *s, unsigned index)
-{
-	fputs(index ? ",\n    {\"step\":" : "\n    {\"step\":", out);
-	put_json_string(out, s->label);
-	fprintf(out, ",\"check\":\"%s\",\"extent\":%u,\"verdict\":\"%s\",\"madv_errno\":",
-		kind_name(s->kind), s->extent, verdict_name(s->verdict));
-	if (s->madv_errno[0])
-		put_json_string(out, s->madv_errno);
+	if (value == TRI_NULL)
+		cg_json_null(j, key);
 	else
-		fputs("null", out);
-	fprintf(out, ",\"hole_kept\":%s,\"event\":%s,\"detail\":", json_tristate(s->hole_kept),
-		json_tristate(s->event));
-	put_json_string(out, s->detail);
-	fputc('}', out);
+		cg_json_bool(j, key, value == TRI_TRUE);
+}
+
+/* The fields a row and a step of it share, from "verdict" to "detail". */
+static void put_json_check(struct cg_json *j, enum verdict verdict, const char *madv_errno,
+			   enum tristate hole_kept, enum tristate event, const char *detail)
+{
+	cg_json_string(j, "verdict", verdict_name(verdict));
+	cg_json_string(j, "madv_errno", madv_errno[0] ? madv_errno : NULL);
+	json_tristate(j, "hole_kept", hole_kept);
+	json_tristate(j, "event", event);
+	cg_json_string(j, "detail", detail);
+}
+
+static void put_json_step(struct cg_json *j, const struct step_result *s)
+{
+	cg_json_newline(j, 4);
+	cg_json_object(j, NULL);
+	cg_json_string(j, "step", s->label);
+	cg_json_string(j, "check", kind_name(s->kind));
+	cg_json_uint(j, "extent", s->extent);
+	put_json_check(j, s->verdict, s->madv_errno, s->hole_kept, s->event, s->detail);
+	cg_json_end(j);
+}
+
+static void put_json_result(struct cg_json *j, const struct result *r)
+{
+	cg_json_newline(j, 2);
+	cg_json_object(j, NULL);
+	cg_json_string(j, "scenario", r->scenario);
+	cg_json_string(j, "kind", kind_name(r->kind));
+	cg_json_string(j, "path", r->path);
+	put_json_check(j, r->verdict, r->madv_errno, r->hole_kept, r->event, r->detail);
+	if (r->n_steps || r->control != N_VERDICTS) {
+		cg_json_string(j, "control",
+			       r->control == N_VERDICTS ? NULL : verdict_name(r->control));
+		cg_json_array(j, "steps");
+		for (unsigned s = 0; s < r->n_steps; s++)
+			put_json_step(j, &r->steps[s]);
+		cg_json_end(j);
+	}
+	cg_json_end(j);
 }
 
 void report_json(FILE *out, const struct report *report)
 {
 	size_t n = n_results(report), counts[N_VERDICTS] = { 0 };
+	struct cg_json j;
 
-	fputs("{\"tool\":\"collapse-check\",\"version\":\"1\",\"kernel\":", out);
-	put_json_string(out, report->kernel);
-	fputs(",\"results\":[", out);
+	cg_json_start(&j, out, false);
+	cg_json_object(&j, NULL);
+	cg_json_string(&j, "tool", "collapse-check");
+	cg_json_string(&j, "version", "1");
+	cg_json_string(&j, "kernel", report->kernel);
+	cg_json_array(&j, "results");
 	for (size_t i = 0; i < n; i++) {
-		const struct result *r = &report->results[i];
-
-		counts[r->verdict]++;
-		fputs(i ? ",\n  {" : "\n  {", out);
-		fputs("\"scenario\":", out);
-		put_json_string(out, r->scenario);
-		fprintf(out, ",\"kind\":\"%s\",\"path\":", kind_name(r->kind));
-		put_json_string(out, r->path);
-		fprintf(out, ",\"verdict\":\"%s\",\"madv_errno\":", verdict_name(r->verdict));
-		if (r->madv_errno[0])
-			put_json_string(out, r->madv_errno);
-		else
-			fputs("null", out);
-		fprintf(out, ",\"hole_kept\":%s,\"event\":%s,\"detail\":",
-			json_tristate(r->hole_kept), json_tristate(r->event));
-		put_json_string(out, r->detail);
-		if (r->n_steps || r->control != N_VERDICTS) {
-			fputs(",\"control\":", out);
-			if (r->control == N_VERDICTS)
-				fputs("null", out);
-			else
-				fprintf(out, "\"%s\"", verdict_name(r->control));
-			fputs(",\"steps\":[", out);
-			for (unsigned s = 0; s < r->n_steps; s++)
-				put_json_step(out, &r->steps[s], s);
-			fputc(']', out);
-		}
-		fputc('}', out);
+		counts[report->results[i].verdict]++;
+		put_json_result(&j, &report->results[i]);
 	}
-	fprintf(out, "\n],\"summary\":{\"safe\":%zu,\"vulnerable\":%zu,\"collapsed\":%zu,"
-		"\"refused\":%zu,\"skip\":%zu,\"error\":%zu}}\n",
-		counts[VERDICT_SAFE], counts[VERDICT_VULNERABLE], counts[VERDICT_COLLAPSED],
-		counts[VERDICT_REFUSED], counts[VERDICT_SKIP], counts[VERDICT_ERROR]);
-	fflush(out);
+	cg_json_newline(&j, 0);
+	cg_json_end(&j);
+	cg_json_object(&j, "summary");
+	cg_json_uint(&j, "safe", counts[VERDICT_SAFE]);
+	cg_json_uint(&j, "vulnerable", counts[VERDICT_VULNERABLE]);
+	cg_json_uint(&j, "collapsed", counts[VERDICT_COLLAPSED]);
+	cg_json_uint(&j, "refused", counts[VERDICT_REFUSED]);
+	cg_json_uint(&j, "skip", counts[VERDICT_SKIP]);
+	cg_json_uint(&j, "error", counts[VERDICT_ERROR]);
+	cg_json_finish(&j);
 }

@@ -88,13 +88,8 @@ static void on_fatal_signal(int sig)
 
 static void at_exit(void)
 {
-	sigset_t all, old;
-
 	/* A signal now must not interrupt the clean-ups in this thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	run_cleanups_once();
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	cg_exit_guard_run();
 }
 
 static void set_all(void (*handler)(int))
@@ -137,6 +132,16 @@ void cg_exit_guard_remove(cg_cleanup_fn cleanup)
 	for (int i = 0; i < n_cleanups; i++)
 		if (cleanups[i] == cleanup)
 			cleanups[i] = NULL;
+}
+
+void cg_exit_guard_run(void)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	run_cleanups_once();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void cg_exit_guard_forget(void)

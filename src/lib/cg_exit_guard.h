@@ -29,6 +29,13 @@ void cg_exit_guard_install(int keep_mask);
 void cg_exit_guard_add(cg_cleanup_fn cleanup);
 void cg_exit_guard_remove(cg_cleanup_fn cleanup);
 
+/*
+ * Runs the clean-ups now (once per process, in the owner only), for a
+ * program's own handler that then ends the process with _exit();
+ * async-signal-safe.
+ */
+void cg_exit_guard_run(void);
+
 /* Default handlers back, no clean-ups: for a freshly forked child. */
 void cg_exit_guard_forget(void);
 

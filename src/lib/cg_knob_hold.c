@@ -13,6 +13,12 @@
 static struct cg_knob *held;
 static size_t n_held;
 static volatile sig_atomic_t lock_fd = -1;
+static bool (*wait_stopped)(void);
+
+void cg_knobs_wait_unless(bool (*stop_requested)(void))
+{
+	wait_stopped = stop_requested;
+}
 
 /* A clean-up of the exit guard: async-signal-safe. */
 static void give_back_held(void)
@@ -61,6 +67,12 @@ static int take_lock(long wait_ms, char *why, size_t why_size)
 			return -1;
 		}
 		holder = lock_holder(fd);
+		if (wait_stopped && wait_stopped()) {
+			format_into(why, why_size, "asked to stop while pid %d held the THP knobs (%s)",
+				    (int)holder, CG_KNOB_LOCK);
+			close(fd);
+			return -1;
+		}
 		if (now_ms() >= give_up) {
 			format_into(why, why_size, "pid %d has held the THP knobs (%s) for over %ld s",
 				    (int)holder, CG_KNOB_LOCK, wait_ms / 1000);

@@ -14,12 +14,15 @@
 #ifndef CG_KNOB_HOLD_H
 #define CG_KNOB_HOLD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cg_knob_record.h"
 #include "cg_knobs.h"
 
 #define CG_KNOB_LOCK CG_RUN_DIR "/lock"
+/* How long a run waits for another to give the knobs back. */
+#define CG_KNOB_LOCK_WAIT_MS (10 * 60 * 1000)
 
 /*
  * Waits up to wait_ms for the lock, puts back what a dead run recorded,
@@ -29,6 +32,12 @@
  * is called with 0 unless the program installed it before).
  */
 int cg_knobs_take(struct cg_knob *knobs, size_t n, long wait_ms, char *why, size_t why_size);
+
+/*
+ * While cg_knobs_take() waits for the lock, it gives up as soon as
+ * stop_requested() is true (the program was asked to stop); NULL: it waits.
+ */
+void cg_knobs_wait_unless(bool (*stop_requested)(void));
 
 /* Restores the knobs, removes the record, lets go of the lock. */
 void cg_knobs_give_back(void);

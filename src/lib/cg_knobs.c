@@ -58,9 +58,26 @@ int cg_knobs_save(struct cg_knob *knobs, size_t n, char *why, size_t why_size)
 	return 0;
 }
 
+/* Whether value is one of the comma-separated words of list. */
+static bool one_of(const char *value, const char *list)
+{
+	size_t len = strlen(value);
+
+	for (const char *word = list; word; word = strchr(word, ',') ? strchr(word, ',') + 1 : NULL)
+		if (!strncmp(word, value, len) && (word[len] == ',' || word[len] == '\0'))
+			return true;
+	return false;
+}
+
 bool cg_knob_needs_change(const struct cg_knob *k)
 {
-	return strcmp(k->saved, k->wanted) && (!k->only_if || !strcmp(k->saved, k->only_if));
+	return strcmp(k->saved, k->wanted) && (!k->only_if || one_of(k->saved, k->only_if));
+}
+
+int cg_knob_change_to(struct cg_knob *k, const char *value)
+{
+	k->changed = 1;	/* first: a signal may arrive during the write */
+	return cg_knob_write(k->path, value);
 }
 
 int cg_knobs_change(struct cg_knob *knobs, size_t n, char *why, size_t why_size)

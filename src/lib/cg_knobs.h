@@ -23,7 +23,8 @@
 struct cg_knob {
 	const char *path;
 	const char *wanted;
-	const char *only_if;	/* change only when the value found is this; NULL: always */
+	const char *only_if;	/* change only when the value found is one of these
+				   (comma-separated); NULL: always */
 	char saved[32];		/* the value found, "madvise" for "always [madvise] never" */
 	volatile sig_atomic_t changed;
 };
@@ -42,6 +43,11 @@ bool cg_knob_needs_change(const struct cg_knob *knob);
  * wanted value. On failure restores what was changed and returns -1 with why.
  */
 int cg_knobs_change(struct cg_knob *knobs, size_t n, char *why, size_t why_size);
+/*
+ * After cg_knobs_save(), for a knob whose value a run changes as it goes
+ * (restored like the others): writes value; 0 or -errno.
+ */
+int cg_knob_change_to(struct cg_knob *knob, const char *value);
 /* cg_knobs_save() then cg_knobs_change(). */
 int cg_knobs_apply(struct cg_knob *knobs, size_t n, char *why, size_t why_size);
 /* Puts back every changed knob, last first; async-signal-safe. The number of failed writes. */

@@ -14,20 +14,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "cg_tap.h"
 #include "model.h"
 
-static int tap_n, tap_pass, tap_fail;
+static struct cg_tap tap_out;
 
-static void tap(bool ok, const char *fmt, const char *detail)
+static void tap(bool ok, const char *description, const char *detail)
 {
-	tap_n++;
-	if (ok)
-		tap_pass++;
-	else
-		tap_fail++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", tap_n, fmt);
+	cg_tap_line(&tap_out, ok, description);
 	if (detail && *detail)
-		printf("# %s\n", detail);
+		cg_tap_diag(&tap_out, "%s", detail);
 }
 
 static const struct row *row_of(const struct row *rows, int n, const char *id)
@@ -171,8 +167,7 @@ static int self_tests(const struct row *rows, int n)
 {
 	char msg[200], det[200];
 
-	tap_n = tap_pass = tap_fail = 0;
-	printf("TAP version 13\n1..13\n");
+	cg_tap_start(&tap_out, stdout, 0);
 	for (int k = 1; k <= 3; k++) {
 		char id[12];
 		const struct row *r;
@@ -239,8 +234,9 @@ static int self_tests(const struct row *rows, int n)
 		    det);
 	}
 	issue10_tests(rows, n);
-	printf("%d passed, %d failed\n", tap_pass, tap_fail);
-	return tap_fail ? 1 : 0;
+	cg_tap_end(&tap_out);
+	printf("%zu passed, %zu failed\n", tap_out.passed, tap_out.failed);
+	return tap_out.failed ? 1 : 0;
 }
 
 static void usage(FILE *out)

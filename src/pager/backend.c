@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "backend.h"
-#include "json.h"
+#include "cg_json.h"
+#include "cg_knob_hold.h"
 #include "cg_thp_knobs.h"
 #include "cg_util.h"
 
@@ -41,6 +42,11 @@ static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+static bool stop_requested(void)
+{
+	return stop_signal != 0;
 }
 
 #define MAX_ERRNO 256
@@ -277,68 +283,78 @@ static void collapse_loop(struct backend *b, int fd)
 	free(done);
 }
 
-static void put_errno_table(FILE *out, const long long *table)
+/* {"EBUSY": 3, ...}: the errnos that occurred and how often. */
+static void json_errno_table(struct cg_json *j, const char *key, const long long *table)
 {
-	bool first = true;
+	cg_json_object(j, key);
+	for (int err = 0; err < MAX_ERRNO; err++)
+		if (table[err])
+			cg_json_int(j, errno_name(err), table[err]);
+	cg_json_end(j);
+}
 
-	fputc('{', out);
-	for (int err = 0; err < MAX_ERRNO; err++) {
-		if (!table[err])
-			continue;
-		fprintf(out, "%s", first ? "" : ", ");
-		json_put_string(out, errno_name(err));
-		fprintf(out, ": %lld", table[err]);
-		first = false;
+static void json_by_state(struct cg_json *j, const struct stats *s)
+{
+	cg_json_object(j, "by_state");
+	for (int i = 0; i < N_EXTENT_STATES; i++) {
+		cg_json_object(j, extent_state_names[i]);
+		cg_json_int(j, "calls", s->by_state[i].calls);
+		cg_json_int(j, "collapsed", s->by_state[i].collapsed);
+		json_errno_table(j, "refused", s->by_state[i].refused_by_errno);
+		cg_json_end(j);
 	}
-	fputc('}', out);
+	cg_json_end(j);
+}
+
+static const char *text_or_null(const char *text)
+{
+	return text[0] ? text : NULL;
 }
 
 static void write_report(const struct backend *b, FILE *out)
 {
 	const struct stats *s = &b->st;
+	struct cg_json j;
 
-	fprintf(out, "{\"pid\": %d, \"fd\": %d, \"memfd\": ", (int)b->o->pid, b->fd_number);
-	json_put_string(out, b->memfd_name);
-	fprintf(out, ", \"size\": %lld, \"mode\": \"%s\", \"delay_ms\": %ld, ",
-		(long long)b->size, mode_names[b->o->mode], b->o->delay_ms);
-	fprintf(out, "\"mapped_after_ms\": %lld, \"ran_ms\": %lld, ",
-		b->mapped_ms ? b->mapped_ms - b->start_ms : -1,
-		b->mapped_ms ? b->end_ms - b->mapped_ms : 0);
+	cg_json_start(&j, out, true);
+	cg_json_object(&j, NULL);
+	cg_json_int(&j, "pid", b->o->pid);
+	cg_json_int(&j, "fd", b->fd_number);
+	cg_json_string(&j, "memfd", b->memfd_name);
+	cg_json_int(&j, "size", b->size);
+	cg_json_string(&j, "mode", mode_names[b->o->mode]);
+	cg_json_int(&j, "delay_ms", b->o->delay_ms);
+	cg_json_int(&j, "mapped_after_ms", b->mapped_ms ? b->mapped_ms - b->start_ms : -1);
+	cg_json_int(&j, "ran_ms", b->mapped_ms ? b->end_ms - b->mapped_ms : 0);
 	if (b->hugepage_tried) {
-		fprintf(out, "\"madv_hugepage\": [\"%s\", ", errno_name(b->hugepage_errno[0]));
-		fprintf(out, "\"%s\"], ", errno_name(b->hugepage_errno[1]));
+		cg_json_array(&j, "madv_hugepage");
+		cg_json_string(&j, NULL, errno_name(b->hugepage_errno[0]));
+		cg_json_string(&j, NULL, errno_name(b->hugepage_errno[1]));
+		cg_json_end(&j);
 	} else {
-		fputs("\"madv_hugepage\": null, ", out);
+		cg_json_null(&j, "madv_hugepage");
 	}
-	fprintf(out, "\"knobs_set\": %s, \"knobs_error\": ", b->knobs_set ? "true" : "false");
-	json_put_string_or_null(out, b->knobs_error[0] ? b->knobs_error : NULL);
-	fprintf(out, ", \"passes\": %lld, \"calls\": %lld, \"errnos\": ", s->passes, s->calls);
-	put_errno_table(out, s->by_errno);
-	fprintf(out, ", \"collapsed\": %lld, \"collapsed_errnos\": ", s->collapsed);
-	put_errno_table(out, s->collapsed_by_errno);
-	fprintf(out, ", \"collapsed_over_holes\": %lld, \"refused_over_holes\": %lld, ",
-		s->collapsed_over_holes, s->refused_over_holes);
-	fprintf(out, "\"first_collapse_over_holes_ms\": %lld, \"by_state\": {",
-		s->first_over_holes_ms);
-	for (int i = 0; i < N_EXTENT_STATES; i++) {
-		fprintf(out, "%s\"%s\": {\"calls\": %lld, \"collapsed\": %lld, \"refused\": ",
-			i ? ", " : "", extent_state_names[i], s->by_state[i].calls,
-			s->by_state[i].collapsed);
-		put_errno_table(out, s->by_state[i].refused_by_errno);
-		fputc('}', out);
-	}
-	fputs("}, ", out);
-	fprintf(out, "\"extents\": %zu, \"extents_collapsed\": %zu, ", s->extents,
-		s->extents_collapsed);
-	fprintf(out, "\"shmem_huge_kb_start\": %lld, \"shmem_huge_kb_end\": %lld, ",
-		b->shmem_huge_kb_start, b->shmem_huge_kb_end);
-	fprintf(out, "\"huge_extents\": %ld, \"census_error\": ", b->huge_extents);
-	json_put_string_or_null(out, b->census_error[0] ? b->census_error : NULL);
-	fprintf(out, ", \"stopped_by\": ");
-	json_put_string(out, stop_signal ? sigabbrev_np(stop_signal) ?: "signal" : "duration");
-	fputs(", \"error\": ", out);
-	json_put_string_or_null(out, b->error[0] ? b->error : NULL);
-	fputs("}\n", out);
+	cg_json_bool(&j, "knobs_set", b->knobs_set);
+	cg_json_string(&j, "knobs_error", text_or_null(b->knobs_error));
+	cg_json_int(&j, "passes", s->passes);
+	cg_json_int(&j, "calls", s->calls);
+	json_errno_table(&j, "errnos", s->by_errno);
+	cg_json_int(&j, "collapsed", s->collapsed);
+	json_errno_table(&j, "collapsed_errnos", s->collapsed_by_errno);
+	cg_json_int(&j, "collapsed_over_holes", s->collapsed_over_holes);
+	cg_json_int(&j, "refused_over_holes", s->refused_over_holes);
+	cg_json_int(&j, "first_collapse_over_holes_ms", s->first_over_holes_ms);
+	json_by_state(&j, s);
+	cg_json_uint(&j, "extents", s->extents);
+	cg_json_uint(&j, "extents_collapsed", s->extents_collapsed);
+	cg_json_int(&j, "shmem_huge_kb_start", b->shmem_huge_kb_start);
+	cg_json_int(&j, "shmem_huge_kb_end", b->shmem_huge_kb_end);
+	cg_json_int(&j, "huge_extents", b->huge_extents);
+	cg_json_string(&j, "census_error", text_or_null(b->census_error));
+	cg_json_string(&j, "stopped_by",
+		       stop_signal ? sigabbrev_np(stop_signal) ?: "signal" : "duration");
+	cg_json_string(&j, "error", text_or_null(b->error));
+	cg_json_finish(&j);
 }
 
 #define KPF_THP 22
@@ -444,10 +460,11 @@ static void run(struct backend *b)
 	b->shmem_huge_kb_start = shmem_huge_kb();
 	if (khugepaged) {
 		cg_khugepaged_knobs_prepare();
-		cg_knobs_guard_signals(cg_khugepaged_knobs, cg_n_khugepaged_knobs,
-				       CG_GUARD_KEEP_TERM);
-		if (cg_knobs_apply(cg_khugepaged_knobs, cg_n_khugepaged_knobs, b->knobs_error,
-				   sizeof(b->knobs_error)) == 0)
+		/* on_stop ends the run on SIGTERM and the like; the guard the rest. */
+		cg_exit_guard_install(CG_GUARD_KEEP_TERM);
+		cg_knobs_wait_unless(stop_requested);
+		if (cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs, CG_KNOB_LOCK_WAIT_MS,
+				  b->knobs_error, sizeof(b->knobs_error)) == 0)
 			b->knobs_set = true;
 		/* 6.1 registers the mm with khugepaged only at the second call. */
 		b->hugepage_tried = true;
@@ -463,10 +480,8 @@ static void run(struct backend *b)
 	b->shmem_huge_kb_end = shmem_huge_kb();
 	if (o->census)
 		census(b);
-	if (khugepaged) {
-		cg_knobs_restore(cg_khugepaged_knobs, cg_n_khugepaged_knobs);
-		cg_knobs_unguard();
-	}
+	if (khugepaged)
+		cg_knobs_give_back();
 	munmap(b->map, (size_t)b->size);
 	close(fd);
 }

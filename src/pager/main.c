@@ -6,7 +6,8 @@
  */
 #define _GNU_SOURCE
 #include "backend.h"
-#include "json.h"
+#include "cg_json.h"
+#include "cg_tap.h"
 #include "migrate.h"
 #include "cg_thp_knobs.h"
 #include "cg_util.h"
@@ -260,13 +261,13 @@ static void add_backend(struct totals *t, const char *json)
 
 	if (!json)
 		return;
-	if (!json_get_number(json, "calls", &v))
+	if (!cg_json_get_number(json, "calls", &v))
 		t->calls += v;
-	if (!json_get_number(json, "collapsed", &v))
+	if (!cg_json_get_number(json, "collapsed", &v))
 		t->collapsed += v;
-	if (!json_get_number(json, "collapsed_over_holes", &v))
+	if (!cg_json_get_number(json, "collapsed_over_holes", &v))
 		t->over_holes += v;
-	if (!json_get_number(json, "refused_over_holes", &v))
+	if (!cg_json_get_number(json, "refused_over_holes", &v))
 		t->refused += v;
 	tally_add_table(&t->by_errno, json, "errnos");
 	by_state = strstr(json, "\"by_state\"");
@@ -278,9 +279,9 @@ static void add_backend(struct totals *t, const char *json)
 		at = strstr(by_state, key);
 		if (!at)
 			continue;
-		if (!json_get_number(at, "calls", &v))
+		if (!cg_json_get_number(at, "calls", &v))
 			t->state_calls[i] += v;
-		if (!json_get_number(at, "collapsed", &v))
+		if (!cg_json_get_number(at, "collapsed", &v))
 			t->state_collapsed[i] += v;
 		tally_add_table(&t->state_refused[i], at, "refused");
 	}
@@ -306,8 +307,6 @@ static void totals_text(const struct totals *t, char *buf, size_t size)
 	}
 }
 
-static const char *const run_verdict_names[] = { "PASS", "FAIL", "ERROR" };
-
 static void run_label(const struct run_result *r, char *buf, size_t size)
 {
 	if (r->control)
@@ -319,7 +318,7 @@ static void run_label(const struct run_result *r, char *buf, size_t size)
 
 static void run_line(const struct run_result *r, char *buf, size_t size)
 {
-	if (r->verdict != RUN_PASS) {
+	if (r->verdict != CG_ROW_PASS) {
 		format_into(buf, size, "%s", r->reason);
 		return;
 	}
@@ -336,58 +335,86 @@ static void run_line(const struct run_result *r, char *buf, size_t size)
 	if (r->after_json) {
 		long long huge = 0, extents = 0;
 
-		json_get_number(r->after_json, "huge_extents", &huge);
-		json_get_number(r->after_json, "extents", &extents);
+		cg_json_get_number(r->after_json, "huge_extents", &huge);
+		cg_json_get_number(r->after_json, "extents", &extents);
 		append_sep(buf, size, "after the migration %lld of %lld extents huge", huge,
 			   extents);
 	}
 }
 
-static void put_diff(FILE *out, const char *key, const struct run_result *r,
-		     const struct ram_diff *d)
+static void json_diff(struct cg_json *j, const char *key, const struct run_result *r,
+		      const struct ram_diff *d)
 {
-	fprintf(out, "\"%s\": ", key);
-	if (!r->compared)
-		fputs("null", out);
-	else
-		fprintf(out, "{\"pages\": %zu, \"zeroed\": %zu, \"first\": %lld}", d->pages,
-			d->zeroed, d->first);
+	if (!r->compared) {
+		cg_json_null(j, key);
+		return;
+	}
+	cg_json_object(j, key);
+	cg_json_uint(j, "pages", d->pages);
+	cg_json_uint(j, "zeroed", d->zeroed);
+	cg_json_int(j, "first", d->first);
+	cg_json_end(j);
 }
 
-static void put_run(FILE *out, const struct run_result *r)
+static const char *text_or_null(const char *text)
 {
-	fprintf(out, "    {\"index\": %d, \"control\": %s, \"delay_ms\": ", r->index,
-		r->control ? "true" : "false");
+	return text[0] ? text : NULL;
+}
+
+static void json_run(struct cg_json *j, const struct run_result *r)
+{
+	cg_json_newline(j, 4);
+	cg_json_object(j, NULL);
+	cg_json_int(j, "index", r->index);
+	cg_json_bool(j, "control", r->control);
 	if (r->control)
-		fputs("null", out);
+		cg_json_null(j, "delay_ms");
 	else
-		fprintf(out, "%ld", r->delay_ms);
-	fprintf(out, ", \"verdict\": \"%s\", \"reason\": ", run_verdict_names[r->verdict]);
-	json_put_string_or_null(out, r->reason[0] ? r->reason : NULL);
-	fputs(",\n     \"source_status\": ", out);
-	json_put_string(out, r->src_status);
-	fputs(", \"destination_status\": ", out);
-	json_put_string(out, r->dst_status);
-	fputs(", \"error_desc\": ", out);
-	json_put_string_or_null(out, r->error_desc[0] ? r->error_desc : NULL);
-	fprintf(out, ",\n     \"migrate_ms\": %lld, \"postcopy_at_ms\": %lld, "
-		"\"backend_at_ms\": %lld, \"total_ms\": %lld, \"transferred\": %lld, "
-		"\"postcopy_bytes\": %lld, \"postcopy_requests\": %lld,\n     ",
-		r->migrate_ms, r->postcopy_at_ms, r->backend_at_ms, r->total_ms,
-		r->transferred, r->postcopy_bytes, r->postcopy_requests);
-	put_diff(out, "ram_vs_pattern", r, &r->vs_pattern);
-	fputs(", ", out);
-	put_diff(out, "ram_vs_source", r, &r->vs_source);
-	fputs(",\n     \"place_page_error\": ", out);
-	json_put_string_or_null(out, r->place_page[0] ? r->place_page : NULL);
-	fputs(", \"destination_stderr\": ", out);
-	json_put_string_or_null(out, r->stderr_tail[0] ? r->stderr_tail : NULL);
-	fputs(",\n     \"knobs_left_changed\": ", out);
-	json_put_string_or_null(out, r->knobs[0] ? r->knobs : NULL);
-	fputs(", \"backend_exit\": ", out);
-	json_put_string_or_null(out, r->backend_exit[0] ? r->backend_exit : NULL);
-	fprintf(out, ",\n     \"backend\": %s", r->backend_json ? r->backend_json : "null");
-	fprintf(out, ",\n     \"after\": %s}", r->after_json ? r->after_json : "null");
+		cg_json_int(j, "delay_ms", r->delay_ms);
+	cg_json_string(j, "verdict", cg_row_verdict_name(r->verdict));
+	cg_json_string(j, "reason", text_or_null(r->reason));
+	cg_json_newline(j, 5);
+	cg_json_string(j, "source_status", r->src_status);
+	cg_json_string(j, "destination_status", r->dst_status);
+	cg_json_string(j, "error_desc", text_or_null(r->error_desc));
+	cg_json_newline(j, 5);
+	cg_json_int(j, "migrate_ms", r->migrate_ms);
+	cg_json_int(j, "postcopy_at_ms", r->postcopy_at_ms);
+	cg_json_int(j, "backend_at_ms", r->backend_at_ms);
+	cg_json_int(j, "total_ms", r->total_ms);
+	cg_json_int(j, "transferred", r->transferred);
+	cg_json_int(j, "postcopy_bytes", r->postcopy_bytes);
+	cg_json_int(j, "postcopy_requests", r->postcopy_requests);
+	cg_json_newline(j, 5);
+	json_diff(j, "ram_vs_pattern", r, &r->vs_pattern);
+	json_diff(j, "ram_vs_source", r, &r->vs_source);
+	cg_json_newline(j, 5);
+	cg_json_string(j, "place_page_error", text_or_null(r->place_page));
+	cg_json_string(j, "destination_stderr", text_or_null(r->stderr_tail));
+	cg_json_newline(j, 5);
+	cg_json_string(j, "knobs_left_changed", text_or_null(r->knobs));
+	cg_json_string(j, "backend_exit", text_or_null(r->backend_exit));
+	cg_json_newline(j, 5);
+	cg_json_raw(j, "backend", r->backend_json ? r->backend_json : "null");
+	cg_json_newline(j, 5);
+	cg_json_raw(j, "after", r->after_json ? r->after_json : "null");
+	cg_json_end(j);
+}
+
+/* The row of the main job's table: scenario qemu-postcopy, path the backend's mode. */
+static void json_row(struct cg_json *j, const char *mode, const char *verdict,
+		     bool with_control, const char *madv_errno, const char *detail)
+{
+	cg_json_object(j, "row");
+	cg_json_string(j, "scenario", "qemu-postcopy");
+	cg_json_string(j, "kind", "end-to-end");
+	cg_json_string(j, "path", mode);
+	cg_json_string(j, "verdict", verdict);
+	if (with_control)
+		cg_json_null(j, "control");
+	cg_json_string(j, "madv_errno", madv_errno);
+	cg_json_string(j, "detail", detail);
+	cg_json_end(j);
 }
 
 /* Knob values before the runs: each run must leave them as they were. */
@@ -457,12 +484,6 @@ static void on_interrupt(int sig)
 	migration_interrupted = 1;
 }
 
-static void put_tap_text(FILE *out, const char *text)
-{
-	for (; *text; text++)
-		fputc(*text == '#' ? '_' : *text == '\n' ? ' ' : *text, out);
-}
-
 static int main_run(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -496,6 +517,7 @@ static int main_run(int argc, char **argv)
 	char qemu_buf[PATH_MAX], self[PATH_MAX], workdir[PATH_MAX], pattern[PATH_MAX + 16];
 	const char *workbase = "/tmp", *verdict_name, *refusal;
 	struct knob_snapshot knobs = { 0 };
+	struct cg_tap tap = { .out = NULL };
 	struct totals tot = { 0 };
 	int opt, n = 0, failed = 0, errors = 0, passed = 0, rc;
 	bool control_ok = true, knobs_clean = true;
@@ -569,18 +591,20 @@ static int main_run(int argc, char **argv)
 
 	if (!qemu) {
 		if (o.tap)
-			printf("TAP version 13\n1..0 # SKIP %s not found\n", o.cfg.qemu);
+			cg_tap_skip_all(stdout, o.cfg.qemu, "not found");
 		fprintf(stderr, "collapse-pager: SKIP: %s not found\n", o.cfg.qemu);
 		out = o.json_out ? fopen(o.json_out, "we") : NULL;
 		if (out) {
-			fputs("{\"tool\": \"collapse-pager\", \"version\": 1, \"verdict\": \"SKIP\", "
-			      "\"row\": {\"scenario\": \"qemu-postcopy\", \"kind\": \"end-to-end\", "
-			      "\"path\": ", out);
-			json_put_string(out, mode_names[o.cfg.mode]);
-			fputs(", \"verdict\": \"SKIP\", \"madv_errno\": null, \"detail\": ", out);
+			struct cg_json j;
+
 			format_into(qemu_buf, sizeof(qemu_buf), "%s not found", o.cfg.qemu);
-			json_put_string(out, qemu_buf);
-			fputs("}}\n", out);
+			cg_json_start(&j, out, true);
+			cg_json_object(&j, NULL);
+			cg_json_string(&j, "tool", "collapse-pager");
+			cg_json_int(&j, "version", 1);
+			cg_json_string(&j, "verdict", "SKIP");
+			json_row(&j, mode_names[o.cfg.mode], "SKIP", false, NULL, qemu_buf);
+			cg_json_finish(&j);
 			fclose(out);
 		}
 		return EXIT_SKIP;
@@ -603,10 +627,11 @@ static int main_run(int argc, char **argv)
 	catch_stop_signals(on_interrupt);
 	snapshot_knobs(&knobs);
 
-	if (o.tap)
-		printf("TAP version 13\n# collapse-pager: kernel %s, %s, %zu MiB memfd RAM, "
-		       "backend mode %s\n1..%d\n", uts.release, qemu, o.cfg.ram >> 20,
-		       mode_names[o.cfg.mode], o.runs + o.control);
+	if (o.tap) {
+		cg_tap_start(&tap, stdout, (size_t)(o.runs + o.control));
+		cg_tap_diag(&tap, "collapse-pager: kernel %s, %s, %zu MiB memfd RAM, backend mode %s",
+			    uts.release, qemu, o.cfg.ram >> 20, mode_names[o.cfg.mode]);
+	}
 	for (int i = 0; i < o.runs + o.control && !migration_interrupted; i++) {
 		struct run_result *r = &results[n++];
 		char label[96], line[1536];
@@ -617,37 +642,38 @@ static int main_run(int argc, char **argv)
 		run_migration(&o.cfg, r);
 		if (!check_knobs(&knobs, r)) {
 			knobs_clean = false;
-			if (r->verdict != RUN_FAIL)
-				r->verdict = RUN_ERROR;
+			if (r->verdict != CG_ROW_FAIL)
+				r->verdict = CG_ROW_ERROR;
 			append_sep(r->reason, sizeof(r->reason), "knobs left changed: %s", r->knobs);
 		}
 		run_label(r, label, sizeof(label));
 		run_line(r, line, sizeof(line));
 		if (o.tap) {
-			printf("%s %d %s: ", r->verdict == RUN_PASS ? "ok" : "not ok", r->index, label);
-			put_tap_text(stdout, r->verdict == RUN_ERROR ? "ERROR " : "");
-			put_tap_text(stdout, line);
-			putchar('\n');
+			char description[sizeof(label) + sizeof(line) + 16];
+
+			format_into(description, sizeof(description), "%s: %s%s", label,
+				    r->verdict == CG_ROW_ERROR ? "ERROR " : "", line);
+			cg_tap_line(&tap, r->verdict == CG_ROW_PASS, description);
 		} else {
-			printf("%-45s %-5s %s\n", label, run_verdict_names[r->verdict], line);
+			printf("%-45s %-5s %s\n", label, cg_row_verdict_name(r->verdict), line);
 		}
 		fflush(stdout);
 		if (r->after_json) {
 			long long v;
 
-			if (!json_get_number(r->after_json, "huge_extents", &v) && v >= 0)
+			if (!cg_json_get_number(r->after_json, "huge_extents", &v) && v >= 0)
 				after_huge += v;
-			if (!json_get_number(r->after_json, "extents", &v))
+			if (!cg_json_get_number(r->after_json, "extents", &v))
 				after_extents += v;
 		}
 		if (r->control) {
-			control_ok = r->verdict == RUN_PASS;
+			control_ok = r->verdict == CG_ROW_PASS;
 			continue;
 		}
 		add_backend(&tot, r->backend_json);
-		if (r->verdict == RUN_PASS)
+		if (r->verdict == CG_ROW_PASS)
 			passed++;
-		else if (r->verdict == RUN_FAIL)
+		else if (r->verdict == CG_ROW_FAIL)
 			failed++;
 		else
 			errors++;
@@ -663,7 +689,7 @@ static int main_run(int argc, char **argv)
 		rc = EXIT_FAIL;
 		format_into(detail, sizeof(detail), "%d of %d runs failed", failed, o.runs);
 		for (int i = 0; i < n; i++)
-			if (results[i].verdict == RUN_FAIL)
+			if (results[i].verdict == CG_ROW_FAIL)
 				append_sep(detail, sizeof(detail), "run %d (backend +%ld ms): %s",
 					   results[i].index, results[i].delay_ms, results[i].reason);
 	} else if (errors) {
@@ -672,7 +698,7 @@ static int main_run(int argc, char **argv)
 		format_into(detail, sizeof(detail), "%d of %d runs could not be judged", errors,
 			    o.runs);
 		for (int i = 0; i < n; i++)
-			if (results[i].verdict == RUN_ERROR)
+			if (results[i].verdict == CG_ROW_ERROR)
 				append_sep(detail, sizeof(detail), "run %d: %s", results[i].index,
 					   results[i].reason);
 	} else {
@@ -701,8 +727,10 @@ static int main_run(int argc, char **argv)
 		printf("# totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:%d\n",
 		       passed + (o.control && control_ok), failed, errors + !control_ok);
 	printf("# qemu-postcopy: %s: ", verdict_name);
-	put_tap_text(stdout, detail);
+	cg_tap_put_text(stdout, detail);
 	printf("\n# total %.1f s\n", (now_ms() - start) / 1000.0);
+	if (o.tap)
+		cg_tap_end(&tap);
 	fflush(stdout);
 
 	if (o.json_out) {
@@ -712,46 +740,60 @@ static int main_run(int argc, char **argv)
 				errno_name(errno));
 			rc = EXIT_USAGE;
 		} else {
-			fprintf(out, "{\"tool\": \"collapse-pager\", \"version\": 1, \"kernel\": ");
-			json_put_string(out, uts.release);
-			fputs(", \"qemu\": ", out);
-			json_put_string(out, qemu);
-			fputs(", \"qemu_version\": ", out);
-			json_put_string(out, n ? results[0].qemu_version : "");
-			fprintf(out, ",\n  \"ram_bytes\": %zu, \"pattern\": {\"offset\": %zu, "
-				"\"bytes\": %zu, \"zero_pages\": %zu}, \"mode\": \"%s\", "
-				"\"timeout_s\": %ld, \"bandwidth_bytes\": %lld, \"delays_ms\": [", o.cfg.ram,
-				o.cfg.pattern_offset, o.cfg.ram - o.cfg.pattern_offset,
-				pattern_zero_pages(o.cfg.ram - o.cfg.pattern_offset),
-				mode_names[o.cfg.mode], o.cfg.timeout_ms / 1000, o.cfg.bandwidth);
+			struct cg_json j;
+
+			cg_json_start(&j, out, true);
+			cg_json_object(&j, NULL);
+			cg_json_string(&j, "tool", "collapse-pager");
+			cg_json_int(&j, "version", 1);
+			cg_json_string(&j, "kernel", uts.release);
+			cg_json_string(&j, "qemu", qemu);
+			cg_json_string(&j, "qemu_version", n ? results[0].qemu_version : "");
+			cg_json_newline(&j, 2);
+			cg_json_uint(&j, "ram_bytes", o.cfg.ram);
+			cg_json_object(&j, "pattern");
+			cg_json_uint(&j, "offset", o.cfg.pattern_offset);
+			cg_json_uint(&j, "bytes", o.cfg.ram - o.cfg.pattern_offset);
+			cg_json_uint(&j, "zero_pages",
+				     pattern_zero_pages(o.cfg.ram - o.cfg.pattern_offset));
+			cg_json_end(&j);
+			cg_json_string(&j, "mode", mode_names[o.cfg.mode]);
+			cg_json_int(&j, "timeout_s", o.cfg.timeout_ms / 1000);
+			cg_json_int(&j, "bandwidth_bytes", o.cfg.bandwidth);
+			cg_json_array(&j, "delays_ms");
 			for (int i = 0; i < o.n_delays; i++)
-				fprintf(out, "%s%ld", i ? ", " : "", o.delays[i]);
-			fprintf(out, "],\n  \"verdict\": \"%s\", \"exit\": %d, \"total_ms\": %lld, "
-				"\"knobs_restored\": %s,\n", verdict_name, rc, now_ms() - start,
-				knobs_clean ? "true" : "false");
-			fprintf(out, "  \"summary\": {\"runs\": %d, \"passed\": %d, \"failed\": %d, "
-				"\"errors\": %d, \"control\": %s, \"collapse_calls\": %lld, "
-				"\"collapsed\": %lld, \"collapsed_over_holes\": %lld, "
-				"\"refused_over_holes\": %lld, \"partial_collapsed\": %lld, "
-				"\"partial_refused\": %lld, \"after_huge_extents\": %lld, "
-				"\"after_extents\": %lld},\n", o.runs, passed, failed, errors,
-				!o.control ? "null" : control_ok ? "\"PASS\"" : "\"FAIL\"", tot.calls,
-				tot.collapsed, tot.over_holes, tot.refused, tot.state_collapsed[1],
-				tot.state_calls[1] - tot.state_collapsed[1], after_huge, after_extents);
-			fputs("  \"row\": {\"scenario\": \"qemu-postcopy\", \"kind\": \"end-to-end\", "
-			      "\"path\": ", out);
-			json_put_string(out, mode_names[o.cfg.mode]);
-			fprintf(out, ", \"verdict\": \"%s\", \"control\": null, \"madv_errno\": ",
-				verdict_name);
-			json_put_string_or_null(out, refusal);
-			fputs(", \"detail\": ", out);
-			json_put_string(out, detail);
-			fputs("},\n  \"runs\": [\n", out);
-			for (int i = 0; i < n; i++) {
-				put_run(out, &results[i]);
-				fputs(i + 1 < n ? ",\n" : "\n", out);
-			}
-			fputs("  ]}\n", out);
+				cg_json_int(&j, NULL, o.delays[i]);
+			cg_json_end(&j);
+			cg_json_newline(&j, 2);
+			cg_json_string(&j, "verdict", verdict_name);
+			cg_json_int(&j, "exit", rc);
+			cg_json_int(&j, "total_ms", now_ms() - start);
+			cg_json_bool(&j, "knobs_restored", knobs_clean);
+			cg_json_newline(&j, 2);
+			cg_json_object(&j, "summary");
+			cg_json_int(&j, "runs", o.runs);
+			cg_json_int(&j, "passed", passed);
+			cg_json_int(&j, "failed", failed);
+			cg_json_int(&j, "errors", errors);
+			cg_json_string(&j, "control", !o.control ? NULL : control_ok ? "PASS" : "FAIL");
+			cg_json_int(&j, "collapse_calls", tot.calls);
+			cg_json_int(&j, "collapsed", tot.collapsed);
+			cg_json_int(&j, "collapsed_over_holes", tot.over_holes);
+			cg_json_int(&j, "refused_over_holes", tot.refused);
+			cg_json_int(&j, "partial_collapsed", tot.state_collapsed[1]);
+			cg_json_int(&j, "partial_refused", tot.state_calls[1] - tot.state_collapsed[1]);
+			cg_json_int(&j, "after_huge_extents", after_huge);
+			cg_json_int(&j, "after_extents", after_extents);
+			cg_json_end(&j);
+			cg_json_newline(&j, 2);
+			json_row(&j, mode_names[o.cfg.mode], verdict_name, true, refusal, detail);
+			cg_json_newline(&j, 2);
+			cg_json_array(&j, "runs");
+			for (int i = 0; i < n; i++)
+				json_run(&j, &results[i]);
+			cg_json_newline(&j, 2);
+			cg_json_end(&j);
+			cg_json_finish(&j);
 			if (fclose(out)) {
 				fprintf(stderr, "collapse-pager: writing %s: %s\n", o.json_out,
 					errno_name(errno));

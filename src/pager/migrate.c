@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "migrate.h"
-#include "json.h"
+#include "cg_json.h"
 #include "vm.h"
 #include "cg_util.h"
 
@@ -50,7 +50,7 @@ static void path_of(const struct ctx *c, const char *name, char *buf, size_t siz
  * appended, except that a FAIL goes before the ERRORs given so far.
  */
 static void __attribute__((format(printf, 3, 4)))
-verdict(struct run_result *r, enum run_verdict v, const char *fmt, ...)
+verdict(struct run_result *r, enum cg_row_verdict v, const char *fmt, ...)
 {
 	char text[sizeof(r->reason)], old[sizeof(r->reason)];
 	va_list ap;
@@ -61,11 +61,11 @@ verdict(struct run_result *r, enum run_verdict v, const char *fmt, ...)
 	format_into(old, sizeof(old), "%s", r->reason);
 	if (!old[0])
 		format_into(r->reason, sizeof(r->reason), "%s", text);
-	else if (v == RUN_FAIL && r->verdict == RUN_ERROR)
+	else if (v == CG_ROW_FAIL && r->verdict == CG_ROW_ERROR)
 		format_into(r->reason, sizeof(r->reason), "%s; %s", text, old);
 	else
 		append_sep(r->reason, sizeof(r->reason), "%s", text);
-	if (v == RUN_FAIL || r->verdict == RUN_PASS)
+	if (v == CG_ROW_FAIL || r->verdict == CG_ROW_PASS)
 		r->verdict = v;
 }
 
@@ -131,14 +131,14 @@ static int start_vm(struct ctx *c, struct vm *vm, bool incoming, const char *pat
 	}
 	argv[n] = NULL;
 	if (child_spawn(&vm->proc, argv, vm->err_path, SIGKILL, why, sizeof(why))) {
-		verdict(c->r, RUN_ERROR, "%s QEMU: %s", vm->role, why);
+		verdict(c->r, CG_ROW_ERROR, "%s QEMU: %s", vm->role, why);
 		return -1;
 	}
 	if (vm_qmp_connect(vm, cfg->start_timeout_ms, why, sizeof(why))) {
 		char text[64];
 
 		child_status_text(&vm->proc, text, sizeof(text));
-		verdict(c->r, RUN_ERROR, "%s (QEMU %s)", why, text);
+		verdict(c->r, CG_ROW_ERROR, "%s (QEMU %s)", why, text);
 		return -1;
 	}
 	note_v(c, "%s QEMU %d up, version %s", vm->role, (int)vm->proc.pid, vm->version);
@@ -151,7 +151,7 @@ static int must(struct ctx *c, struct vm *vm, const char *command)
 	char why[512];
 
 	if (vm_qmp(vm, command, NULL, 0, QMP_TIMEOUT_MS, why, sizeof(why))) {
-		verdict(c->r, RUN_ERROR, "%s: %s", command, why);
+		verdict(c->r, CG_ROW_ERROR, "%s: %s", command, why);
 		return -1;
 	}
 	return 0;
@@ -178,12 +178,12 @@ static int query(struct ctx *c, struct vm *vm, char *status, size_t size, char *
 	status[0] = '\0';
 	if (vm_qmp(vm, "{\"execute\": \"query-migrate\"}", reply, reply_size, QMP_TIMEOUT_MS,
 		   why, sizeof(why))) {
-		verdict(c->r, RUN_FAIL, "%s (migration %s at %.1f s)", why,
+		verdict(c->r, CG_ROW_FAIL, "%s (migration %s at %.1f s)", why,
 			vm == &c->src ? c->r->src_status : c->r->dst_status,
 			(now_ms() - c->t0) / 1000.0);
 		return -1;
 	}
-	json_get_string(reply, "status", status, size);
+	cg_json_get_string(reply, "status", status, size);
 	return 0;
 }
 
@@ -205,7 +205,7 @@ static void start_backend(struct ctx *c)
 	c->r->backend_at_ms = now_ms() - c->t0;
 	/* SIGTERM when we die: the backend then restores the knobs itself. */
 	if (child_spawn(&c->backend, argv, log, SIGTERM, why, sizeof(why)))
-		verdict(c->r, RUN_ERROR, "backend: %s", why);
+		verdict(c->r, CG_ROW_ERROR, "backend: %s", why);
 	else
 		note_v(c, "backend %d started at %.3f s, delay %ld ms", (int)c->backend.pid,
 		       c->r->backend_at_ms / 1000.0, c->r->delay_ms);
@@ -227,11 +227,11 @@ static void follow(struct ctx *c)
 			note_v(c, "destination %s at %.3f s", dst, (now_ms() - c->t0) / 1000.0);
 		format_into(r->dst_status, sizeof(r->dst_status), "%s", dst);
 		if (bad_state(dst))
-			json_get_string(reply, "error-desc", r->error_desc, sizeof(r->error_desc));
+			cg_json_get_string(reply, "error-desc", r->error_desc, sizeof(r->error_desc));
 		if (!strcmp(dst, "postcopy-active") && r->postcopy_at_ms < 0)
 			r->postcopy_at_ms = now_ms() - c->t0;
 		if (r->postcopy_at_ms >= 0 && !r->control && !c->backend.pid &&
-		    r->verdict != RUN_ERROR)
+		    r->verdict != CG_ROW_ERROR)
 			start_backend(c);
 		if (query(c, &c->src, src, sizeof(src), reply, sizeof(reply)))
 			return;
@@ -239,34 +239,34 @@ static void follow(struct ctx *c)
 			note_v(c, "source %s at %.3f s", src, (now_ms() - c->t0) / 1000.0);
 		format_into(r->src_status, sizeof(r->src_status), "%s", src);
 		if (bad_state(src) && !r->error_desc[0])
-			json_get_string(reply, "error-desc", r->error_desc, sizeof(r->error_desc));
+			cg_json_get_string(reply, "error-desc", r->error_desc, sizeof(r->error_desc));
 		if (!strcmp(src, "completed") && !strcmp(dst, "completed")) {
 			long long v;
 
 			r->migrate_ms = now_ms() - c->t0;
-			if (!json_get_number(reply, "transferred", &v))
+			if (!cg_json_get_number(reply, "transferred", &v))
 				r->transferred = v;
-			if (!json_get_number(reply, "postcopy-bytes", &v))
+			if (!cg_json_get_number(reply, "postcopy-bytes", &v))
 				r->postcopy_bytes = v;
-			if (!json_get_number(reply, "postcopy-requests", &v))
+			if (!cg_json_get_number(reply, "postcopy-requests", &v))
 				r->postcopy_requests = v;
 			return;
 		}
 		if (bad_state(dst) || bad_state(src)) {
 			/* Let QEMU print its error before stderr is read. */
 			sleep_ms(300);
-			verdict(r, RUN_FAIL, "migration stopped at %.1f s: source %s, destination %s%s%s",
+			verdict(r, CG_ROW_FAIL, "migration stopped at %.1f s: source %s, destination %s%s%s",
 				(now_ms() - c->t0) / 1000.0, src, dst,
 				r->error_desc[0] ? ": " : "", r->error_desc);
 			return;
 		}
 		if (migration_interrupted) {
-			verdict(r, RUN_ERROR, "interrupted at %.1f s (source %s, destination %s)",
+			verdict(r, CG_ROW_ERROR, "interrupted at %.1f s (source %s, destination %s)",
 				(now_ms() - c->t0) / 1000.0, src, dst);
 			return;
 		}
 		if (now_ms() >= deadline) {
-			verdict(r, RUN_FAIL, "migration not completed in %ld s: source %s, destination %s",
+			verdict(r, CG_ROW_FAIL, "migration not completed in %ld s: source %s, destination %s",
 				c->cfg->timeout_ms / 1000, src, dst);
 			return;
 		}
@@ -356,7 +356,7 @@ static int pmemsave(struct ctx *c, struct vm *vm, const char *file)
 		    "{\"execute\": \"pmemsave\", \"arguments\": {\"val\": 0, \"size\": %zu, "
 		    "\"filename\": \"%s\"}}", c->cfg->ram, path);
 	if (vm_qmp(vm, cmd, NULL, 0, PMEMSAVE_TIMEOUT_MS, why, sizeof(why))) {
-		verdict(c->r, RUN_ERROR, "pmemsave: %s", why);
+		verdict(c->r, CG_ROW_ERROR, "pmemsave: %s", why);
 		return -1;
 	}
 	return 0;
@@ -377,7 +377,7 @@ static void compare_ram(struct ctx *c)
 	d = map_file(dpath, cfg->ram);
 	s = map_file(spath, cfg->ram);
 	if (!d || !s) {
-		verdict(r, RUN_ERROR, "cannot read the RAM dumps back: %s", errno_name(errno));
+		verdict(r, CG_ROW_ERROR, "cannot read the RAM dumps back: %s", errno_name(errno));
 	} else {
 		pattern_compare(d + cfg->pattern_offset, cfg->ram - cfg->pattern_offset,
 				&r->vs_pattern);
@@ -434,7 +434,7 @@ static void collapse_after(struct ctx *c)
 	path_of(c, "after.json", json, sizeof(json));
 	path_of(c, "after.log", log, sizeof(log));
 	if (child_spawn(&after, argv, log, SIGTERM, why, sizeof(why))) {
-		verdict(c->r, RUN_ERROR, "collapse after the migration: %s", why);
+		verdict(c->r, CG_ROW_ERROR, "collapse after the migration: %s", why);
 		return;
 	}
 	if (!child_wait(&after, AFTER_MS + BACKEND_STOP_MS))
@@ -449,32 +449,32 @@ static void judge(struct ctx *c)
 	struct run_result *r = c->r;
 
 	if (r->place_page[0])
-		verdict(r, RUN_FAIL, "QEMU reported %s", r->place_page);
+		verdict(r, CG_ROW_FAIL, "QEMU reported %s", r->place_page);
 	if (r->compared && r->vs_pattern.pages)
-		verdict(r, RUN_FAIL, "destination RAM differs from the pattern in %zu pages (%zu "
+		verdict(r, CG_ROW_FAIL, "destination RAM differs from the pattern in %zu pages (%zu "
 			"of them zero), the first at 0x%llx", r->vs_pattern.pages,
 			r->vs_pattern.zeroed, (unsigned long long)r->vs_pattern.first);
 	if (r->compared && r->vs_source.pages)
-		verdict(r, RUN_FAIL, "destination RAM differs from the source's in %zu pages (%zu "
+		verdict(r, CG_ROW_FAIL, "destination RAM differs from the source's in %zu pages (%zu "
 			"of them zero), the first at 0x%llx", r->vs_source.pages,
 			r->vs_source.zeroed, (unsigned long long)r->vs_source.first);
-	if (r->control || r->verdict != RUN_PASS)
+	if (r->control || r->verdict != CG_ROW_PASS)
 		return;
 	/* A pass means something only if the backend did its part in time. */
 	if (!r->backend_json) {
-		verdict(r, RUN_ERROR, "the backend gave no report (%s)",
+		verdict(r, CG_ROW_ERROR, "the backend gave no report (%s)",
 			r->backend_exit[0] ? r->backend_exit : "never started");
 	} else {
 		char error[512];
 		long long mapped = -1;
 
-		if (!json_get_string(r->backend_json, "error", error, sizeof(error)))
-			verdict(r, RUN_ERROR, "backend: %s", error);
-		else if (!json_get_string(r->backend_json, "knobs_error", error, sizeof(error)))
-			verdict(r, RUN_ERROR, "backend: %s", error);
-		json_get_number(r->backend_json, "mapped_after_ms", &mapped);
+		if (!cg_json_get_string(r->backend_json, "error", error, sizeof(error)))
+			verdict(r, CG_ROW_ERROR, "backend: %s", error);
+		else if (!cg_json_get_string(r->backend_json, "knobs_error", error, sizeof(error)))
+			verdict(r, CG_ROW_ERROR, "backend: %s", error);
+		cg_json_get_number(r->backend_json, "mapped_after_ms", &mapped);
 		if (mapped < 0 || r->backend_at_ms + mapped >= r->migrate_ms)
-			verdict(r, RUN_ERROR, "the backend mapped the memfd only after the migration "
+			verdict(r, CG_ROW_ERROR, "the backend mapped the memfd only after the migration "
 				"had completed (started at %.3f s, mapped %lld ms later, completed at "
 				"%.3f s): shorten its delay", r->backend_at_ms / 1000.0, mapped,
 				r->migrate_ms / 1000.0);
@@ -502,7 +502,7 @@ void run_migration(const struct run_config *cfg, struct run_result *r)
 		"{\"capabilities\": [{\"capability\": \"postcopy-ram\", \"state\": true}]}}";
 	long long start = now_ms();
 
-	r->verdict = RUN_PASS;
+	r->verdict = CG_ROW_PASS;
 	r->postcopy_at_ms = r->backend_at_ms = -1;
 	r->transferred = r->postcopy_bytes = r->postcopy_requests = -1;
 	vm_init(&c.src, "source");
@@ -511,7 +511,7 @@ void run_migration(const struct run_config *cfg, struct run_result *r)
 	format_into(pattern, sizeof(pattern), "%s/pattern", cfg->workdir);
 	path_of(&c, "mig.sock", sock, sizeof(sock));
 	if (mkdir(c.dir, 0700) && errno != EEXIST) {
-		verdict(r, RUN_ERROR, "mkdir %s: %s", c.dir, errno_name(errno));
+		verdict(r, CG_ROW_ERROR, "mkdir %s: %s", c.dir, errno_name(errno));
 		goto out;
 	}
 	unlink(sock);
@@ -543,7 +543,7 @@ void run_migration(const struct run_config *cfg, struct run_result *r)
 		r->migrate_ms = now_ms() - c.t0;
 	stop_backend(&c);
 	if (!strcmp(r->src_status, "completed") && !strcmp(r->dst_status, "completed") &&
-	    r->verdict != RUN_ERROR) {
+	    r->verdict != CG_ROW_ERROR) {
 		collapse_after(&c);
 		compare_ram(&c);
 	}

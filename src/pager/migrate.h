@@ -5,6 +5,7 @@
 #ifndef PAGER_MIGRATE_H
 #define PAGER_MIGRATE_H
 
+#include "cg_tap.h"
 #include "backend.h"
 #include "pattern.h"
 
@@ -27,13 +28,12 @@ struct run_config {
 	bool verbose;
 };
 
-enum run_verdict { RUN_PASS, RUN_FAIL, RUN_ERROR };
 
 struct run_result {
 	int index;
 	bool control;			/* no backend */
 	long delay_ms;			/* backend start after post-copy began */
-	enum run_verdict verdict;
+	enum cg_row_verdict verdict;
 	char reason[1024];		/* why FAIL or ERROR */
 	char src_status[32], dst_status[32];
 	char error_desc[256];		/* query-migrate's error-desc, if any */

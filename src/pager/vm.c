@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "vm.h"
-#include "json.h"
+#include "cg_json.h"
 #include "cg_util.h"
 
 #include <errno.h>
@@ -226,7 +226,7 @@ int vm_qmp(struct vm *vm, const char *command, char *reply, size_t reply_size,
 		if (!strncmp(line, "{\"error\"", 8)) {
 			char desc[512];
 
-			if (json_get_string(line, "desc", desc, sizeof(desc)))
+			if (cg_json_get_string(line, "desc", desc, sizeof(desc)))
 				format_into(desc, sizeof(desc), "%s", line);
 			format_into(why, why_size, "%s: %s", vm->role, desc);
 			if (reply)
@@ -286,10 +286,10 @@ int vm_qmp_connect(struct vm *vm, long timeout_ms, char *why, size_t why_size)
 		long long major = 0, minor = 0, micro = 0;
 		char package[64] = "";
 
-		json_get_number(line, "major", &major);
-		json_get_number(line, "minor", &minor);
-		json_get_number(line, "micro", &micro);
-		json_get_string(line, "package", package, sizeof(package));
+		cg_json_get_number(line, "major", &major);
+		cg_json_get_number(line, "minor", &minor);
+		cg_json_get_number(line, "micro", &micro);
+		cg_json_get_string(line, "package", package, sizeof(package));
 		format_into(vm->version, sizeof(vm->version), "%lld.%lld.%lld%s%s%s", major,
 			    minor, micro, package[0] ? " (" : "", package, package[0] ? ")" : "");
 	}

@@ -208,6 +208,7 @@ int main(int argc, char **argv)
 	char why[192] = "";
 	const char *skip;
 	size_t n = 0, failed = 0;
+	struct cg_tap tap;
 
 	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
 	if (race_rows_count > sizeof(contexts) / sizeof(contexts[0]))
@@ -232,15 +233,15 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < race_rows_count; i++)
 		n += !opts.any_selected || opts.selected[i];
 	if (opts.tap)
-		report_tap_begin(stdout, &kernel, n);
+		report_tap_begin(&tap, stdout, &kernel, n);
 	n = 0;
 	for (size_t i = 0; i < race_rows_count; i++) {
 		if (opts.any_selected && !opts.selected[i])
 			continue;
 		run_row(&race_rows[i], &contexts[i], opts.timeout_ms, skip, &results[n]);
-		failed += results[n].verdict == VERDICT_FAIL;
+		failed += results[n].verdict == CG_ROW_FAIL;
 		if (opts.tap)
-			report_tap_result(stdout, n + 1, &results[n]);
+			report_tap_result(&tap, &results[n]);
 		n++;
 	}
 	if (!skip) {
@@ -249,7 +250,7 @@ int main(int argc, char **argv)
 	}
 
 	if (opts.tap)
-		report_tap_end(stdout, results, n);
+		report_tap_end(&tap, results, n);
 	else
 		report_table(stdout, &kernel, results, n);
 	if (opts.json_out && report_json(opts.json_out, &kernel, results, n, why, sizeof(why))) {

@@ -9,6 +9,7 @@
 #ifndef COLLAPSE_RACE_RACE_H
 #define COLLAPSE_RACE_RACE_H
 
+#include "cg_tap.h"
 #include "meminfo.h"
 #include "pager.h"
 #include "util.h"
@@ -47,7 +48,6 @@ enum index_state {
 	INDEX_ZEROED,		/* a former hole under a committed huge page */
 };
 
-enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_SKIP };
 
 #define ROW_PROBES_MAX 4
 
@@ -137,7 +137,7 @@ struct race_result {
 	const char *row;
 	const char *point;
 	const char *expected;
-	enum verdict verdict;
+	enum cg_row_verdict verdict;	/* PASS, FAIL or SKIP */
 	long elapsed_ms;
 	char detail[4096];
 };

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "report.h"
+#include "cg_json.h"
 
 #include <errno.h>
 #include <string.h>
@@ -18,63 +19,39 @@ void kernel_identify(struct kernel_id *kernel)
 	snprintf(kernel->version, sizeof(kernel->version), "%s", uts.version);
 }
 
-const char *verdict_name(enum verdict verdict)
+static void count(const struct race_result *results, size_t n, size_t tally[CG_N_ROW_VERDICTS])
 {
-	switch (verdict) {
-	case VERDICT_PASS: return "PASS";
-	case VERDICT_FAIL: return "FAIL";
-	case VERDICT_SKIP: return "SKIP";
-	}
-	return "?";
-}
-
-static void count(const struct race_result *results, size_t n, size_t tally[3])
-{
-	tally[VERDICT_PASS] = tally[VERDICT_FAIL] = tally[VERDICT_SKIP] = 0;
+	memset(tally, 0, CG_N_ROW_VERDICTS * sizeof(tally[0]));
 	for (size_t i = 0; i < n; i++)
 		tally[results[i].verdict]++;
 }
 
-void report_tap_begin(FILE *out, const struct kernel_id *kernel, size_t rows)
+void report_tap_begin(struct cg_tap *tap, FILE *out, const struct kernel_id *kernel, size_t rows)
 {
-	fprintf(out, "TAP version 13\n1..%zu\n# collapse-race on %s %s\n", rows,
-		kernel->release, kernel->version);
-	fflush(out);
+	cg_tap_start(tap, out, rows);
+	cg_tap_diag(tap, "collapse-race on %s %s", kernel->release, kernel->version);
 }
 
-/* TAP descriptions and directives end at a newline and must not hold '#'. */
-static void tap_text(FILE *out, const char *text)
+void report_tap_result(struct cg_tap *tap, const struct race_result *r)
 {
-	for (; *text; text++)
-		fputc(*text == '\n' ? ' ' : *text == '#' ? 'N' : *text, out);
-}
-
-void report_tap_result(FILE *out, size_t number, const struct race_result *r)
-{
-	if (r->verdict == VERDICT_PASS) {
-		fputs("# ", out);
-		tap_text(out, r->detail);
-		fprintf(out, "\nok %zu %s\n", number, r->row);
-	} else if (r->verdict == VERDICT_SKIP) {
-		fprintf(out, "ok %zu %s # SKIP ", number, r->row);
-		tap_text(out, r->detail);
-		fputc('\n', out);
+	if (r->verdict == CG_ROW_PASS) {
+		cg_tap_diag(tap, "%s", r->detail);
+		cg_tap_line(tap, true, r->row);
+	} else if (r->verdict == CG_ROW_SKIP) {
+		cg_tap_skip(tap, r->row, r->detail);
 	} else {
-		fprintf(out, "not ok %zu %s # ", number, r->row);
-		tap_text(out, r->detail);
-		fputc('\n', out);
+		cg_tap_result(tap, false, r->row, CG_TAP_NONE, r->detail);
 	}
-	fflush(out);
 }
 
-void report_tap_end(FILE *out, const struct race_result *results, size_t n)
+void report_tap_end(struct cg_tap *tap, const struct race_result *results, size_t n)
 {
-	size_t tally[3];
+	size_t tally[CG_N_ROW_VERDICTS];
 
 	count(results, n, tally);
-	fprintf(out, "# Totals: pass:%zu fail:%zu xfail:0 xpass:0 skip:%zu error:0\n",
-		tally[VERDICT_PASS], tally[VERDICT_FAIL], tally[VERDICT_SKIP]);
-	fflush(out);
+	cg_tap_diag(tap, "Totals: pass:%zu fail:%zu xfail:0 xpass:0 skip:%zu error:0",
+		    tally[CG_ROW_PASS], tally[CG_ROW_FAIL], tally[CG_ROW_SKIP]);
+	cg_tap_end(tap);
 }
 
 /* Prints text wrapped at about `width` columns, each line indented. */
@@ -100,7 +77,7 @@ static void wrapped(FILE *out, const char *text, int indent, int width)
 void report_table(FILE *out, const struct kernel_id *kernel,
 		  const struct race_result *results, size_t n)
 {
-	size_t tally[3];
+	size_t tally[CG_N_ROW_VERDICTS];
 
 	fprintf(out, "collapse-race on %s %s\n\n", kernel->release, kernel->version);
 	fprintf(out, "%-3s %-26s %-8s %-22s %-7s %s\n", "#", "row", "point", "expected",
@@ -109,33 +86,20 @@ void report_table(FILE *out, const struct kernel_id *kernel,
 		const struct race_result *r = &results[i];
 
 		fprintf(out, "%-3zu %-26s %-8s %-22s %-7s %ld ms\n", i + 1, r->row, r->point,
-			r->expected, verdict_name(r->verdict), r->elapsed_ms);
+			r->expected, cg_row_verdict_name(r->verdict), r->elapsed_ms);
 		wrapped(out, r->detail, 8, 88);
 	}
 	count(results, n, tally);
-	fprintf(out, "\n%zu rows: %zu PASS, %zu FAIL, %zu SKIP\n", n, tally[VERDICT_PASS],
-		tally[VERDICT_FAIL], tally[VERDICT_SKIP]);
-}
-
-static void json_string(FILE *out, const char *text)
-{
-	fputc('"', out);
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(out, "\\%c", *c);
-		else if (*c < 0x20)
-			fprintf(out, "\\u%04x", *c);
-		else
-			fputc(*c, out);
-	}
-	fputc('"', out);
+	fprintf(out, "\n%zu rows: %zu PASS, %zu FAIL, %zu SKIP\n", n, tally[CG_ROW_PASS],
+		tally[CG_ROW_FAIL], tally[CG_ROW_SKIP]);
 }
 
 int report_json(const char *path, const struct kernel_id *kernel,
 		const struct race_result *results, size_t n, char *why, size_t why_size)
 {
 	FILE *out = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	size_t tally[3];
+	size_t tally[CG_N_ROW_VERDICTS];
+	struct cg_json j;
 	int failed;
 
 	if (!out) {
@@ -143,27 +107,33 @@ int report_json(const char *path, const struct kernel_id *kernel,
 		return -1;
 	}
 	count(results, n, tally);
-	fputs("{\"tool\":\"collapse-race\",\"kernel\":", out);
-	json_string(out, kernel->release);
-	fputs(",\"kernel_version\":", out);
-	json_string(out, kernel->version);
-	fputs(",\"results\":[", out);
+	cg_json_start(&j, out, false);
+	cg_json_object(&j, NULL);
+	cg_json_string(&j, "tool", "collapse-race");
+	cg_json_string(&j, "kernel", kernel->release);
+	cg_json_string(&j, "kernel_version", kernel->version);
+	cg_json_array(&j, "results");
 	for (size_t i = 0; i < n; i++) {
 		const struct race_result *r = &results[i];
 
-		fprintf(out, "%s\n {\"row\":", i ? "," : "");
-		json_string(out, r->row);
-		fputs(",\"point\":", out);
-		json_string(out, r->point);
-		fputs(",\"expected\":", out);
-		json_string(out, r->expected);
-		fprintf(out, ",\"verdict\":\"%s\",\"elapsed_ms\":%ld,\"detail\":",
-			verdict_name(r->verdict), r->elapsed_ms);
-		json_string(out, r->detail);
-		fputc('}', out);
+		cg_json_newline(&j, 1);
+		cg_json_object(&j, NULL);
+		cg_json_string(&j, "row", r->row);
+		cg_json_string(&j, "point", r->point);
+		cg_json_string(&j, "expected", r->expected);
+		cg_json_string(&j, "verdict", cg_row_verdict_name(r->verdict));
+		cg_json_int(&j, "elapsed_ms", r->elapsed_ms);
+		cg_json_string(&j, "detail", r->detail);
+		cg_json_end(&j);
 	}
-	fprintf(out, "\n],\"summary\":{\"rows\":%zu,\"pass\":%zu,\"fail\":%zu,\"skip\":%zu}}\n", n,
-		tally[VERDICT_PASS], tally[VERDICT_FAIL], tally[VERDICT_SKIP]);
+	cg_json_newline(&j, 0);
+	cg_json_end(&j);
+	cg_json_object(&j, "summary");
+	cg_json_uint(&j, "rows", n);
+	cg_json_uint(&j, "pass", tally[CG_ROW_PASS]);
+	cg_json_uint(&j, "fail", tally[CG_ROW_FAIL]);
+	cg_json_uint(&j, "skip", tally[CG_ROW_SKIP]);
+	cg_json_finish(&j);
 	failed = ferror(out);
 	if (out == stdout)
 		failed |= fflush(out);

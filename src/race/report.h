@@ -3,6 +3,7 @@
 #define COLLAPSE_RACE_REPORT_H
 
 #include "race.h"
+#include "cg_tap.h"
 
 #include <stdio.h>
 
@@ -12,11 +13,10 @@ struct kernel_id {
 };
 
 void kernel_identify(struct kernel_id *kernel);
-const char *verdict_name(enum verdict verdict);
 
-void report_tap_begin(FILE *out, const struct kernel_id *kernel, size_t rows);
-void report_tap_result(FILE *out, size_t number, const struct race_result *result);
-void report_tap_end(FILE *out, const struct race_result *results, size_t n);
+void report_tap_begin(struct cg_tap *tap, FILE *out, const struct kernel_id *kernel, size_t rows);
+void report_tap_result(struct cg_tap *tap, const struct race_result *result);
+void report_tap_end(struct cg_tap *tap, const struct race_result *results, size_t n);
 
 void report_table(FILE *out, const struct kernel_id *kernel,
 		  const struct race_result *results, size_t n);

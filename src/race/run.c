@@ -300,7 +300,7 @@ void run_row(const struct race_row *row, struct race_ctx *ctx, long timeout_ms,
 	result->point = point_name(row->point);
 	result->expected = outcome_text(row->outcome);
 	if (skip_why) {
-		result->verdict = VERDICT_SKIP;
+		result->verdict = CG_ROW_SKIP;
 		format_into(result->detail, sizeof(result->detail), "%s", skip_why);
 		return;
 	}
@@ -315,17 +315,16 @@ void run_row(const struct race_row *row, struct race_ctx *ctx, long timeout_ms,
 
 	result->elapsed_ms = (long)(now_ms() - start);
 	if (ctx->failures[0]) {
-		result->verdict = VERDICT_FAIL;
+		result->verdict = CG_ROW_FAIL;
 		format_into(result->detail, sizeof(result->detail), "%s", ctx->failures);
 		if (ctx->facts[0])
 			append_sep(result->detail, sizeof(result->detail), "observed: %s", ctx->facts);
 	} else if (ctx->skipped) {
-		result->verdict = VERDICT_SKIP;
+		result->verdict = CG_ROW_SKIP;
 		format_into(result->detail, sizeof(result->detail), "%s", ctx->facts);
 	} else {
-		result->verdict = VERDICT_PASS;
+		result->verdict = CG_ROW_PASS;
 		format_into(result->detail, sizeof(result->detail), "%s", ctx->facts);
 	}
-	note("%s: %s", row->name, result->verdict == VERDICT_PASS ? "PASS" :
-	     result->verdict == VERDICT_FAIL ? "FAIL" : "SKIP");
+	note("%s: %s", row->name, cg_row_verdict_name(result->verdict));
 }

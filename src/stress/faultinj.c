@@ -18,9 +18,12 @@
  * ShmemHugePages in /proc/meminfo return to the baseline.
  */
 #define _GNU_SOURCE
+#include "cg_json.h"
+#include "cg_knob_hold.h"
+#include "cg_tap.h"
+#include "cg_thp_knobs.h"
 #include "faultinj.h"
 #include "content.h"
-#include "knobs.h"
 #include "monitor.h"
 #include "report.h"
 #include "shared.h"
@@ -65,8 +68,8 @@ struct fi {
 	unsigned long probes, probes_refused;
 	unsigned long collapses_failed;	/* MADV_COLLAPSE that failed under injection */
 	int committed;		/* the last collapse filled the extent's holes */
-	FILE *log;		/* JSON fragments of the final checks */
-	int nfinal;
+	FILE *log;		/* the JSON array of the final checks */
+	struct cg_json final;
 };
 
 enum { X_ENOMEM, X_EBUSY, X_EAGAIN, X_EINVAL, X_EFAULT, X_OTHER, X_NR };
@@ -537,42 +540,88 @@ static void sweep(struct fi *f, struct kind *k)
 
 /* ---- debugfs fault attributes ---- */
 
+struct attr_setting {
+	const char *name;
+	const char *value;
+};
+
+/* Both attributes: quiet, and failing only the tasks that ask (fail-nth, make-it-fail). */
+static const struct attr_setting common_settings[] = {
+	{ "probability", "0" }, { "interval", "1" }, { "times", "-1" }, { "space", "0" },
+	{ "verbose", "0" }, { "task-filter", "Y" }, { "ignore-gfp-wait", "N" },
+};
+/* The huge page of a collapse is __GFP_HIGHMEM (movable) and order 9. */
+static const struct attr_setting page_alloc_settings[] = {
+	{ "ignore-gfp-highmem", "N" }, { "min-order", "0" },
+};
+
+#define MAX_ATTR_KNOBS 16
+static struct cg_knob attr_knobs[MAX_ATTR_KNOBS];
+static char attr_paths[MAX_ATTR_KNOBS][128];
+static size_t n_attr_knobs;
+
+static void attr_path(char *path, size_t size, const char *attr, const char *name)
+{
+	snprintf(path, size, DBG "%s/%s", attr, name);
+}
+
+static void add_attr_knob(const char *attr, const struct attr_setting *setting)
+{
+	if (n_attr_knobs == MAX_ATTR_KNOBS)
+		return;
+	attr_path(attr_paths[n_attr_knobs], sizeof(attr_paths[0]), attr, setting->name);
+	attr_knobs[n_attr_knobs] = (struct cg_knob){
+		.path = attr_paths[n_attr_knobs], .wanted = setting->value,
+	};
+	n_attr_knobs++;
+}
+
+/* A change during the run, restored at the end like the settings. */
 static int attr_set(const char *attr, const char *name, const char *value)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), DBG "%s/%s", attr, name);
-	return knob_set(path, value);
+	attr_path(path, sizeof(path), attr, name);
+	for (size_t i = 0; i < n_attr_knobs; i++)
+		if (!strcmp(attr_knobs[i].path, path))
+			return cg_knob_change_to(&attr_knobs[i], value);
+	return -ENOENT;
 }
 
 static long attr_get(const char *attr, const char *name)
 {
 	char path[128], v[32];
 
-	snprintf(path, sizeof(path), DBG "%s/%s", attr, name);
-	return read_knob(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
+	attr_path(path, sizeof(path), attr, name);
+	return cg_knob_read(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
 }
 
+/* Saves, sets and guards (restored at exit and on signals) the fault attributes. */
 static int configure_attrs(void)
 {
 	static const char *const attrs[] = { "failslab", "fail_page_alloc" };
-	int err = 0;
+	char why[256];
 
-	for (int i = 0; i < 2; i++) {
-		const char *a = attrs[i];
-
-		err |= attr_set(a, "probability", "0");
-		err |= attr_set(a, "interval", "1");
-		err |= attr_set(a, "times", "-1");
-		err |= attr_set(a, "space", "0");
-		err |= attr_set(a, "verbose", "0");
-		err |= attr_set(a, "task-filter", "Y");
-		err |= attr_set(a, "ignore-gfp-wait", "N");
+	n_attr_knobs = 0;
+	for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++)
+		for (size_t i = 0; i < sizeof(common_settings) / sizeof(common_settings[0]); i++)
+			add_attr_knob(attrs[a], &common_settings[i]);
+	for (size_t i = 0; i < sizeof(page_alloc_settings) / sizeof(page_alloc_settings[0]); i++)
+		add_attr_knob("fail_page_alloc", &page_alloc_settings[i]);
+	cg_knobs_guard_signals(attr_knobs, n_attr_knobs, CG_GUARD_KEEP_TERM);
+	if (cg_knobs_apply(attr_knobs, n_attr_knobs, why, sizeof(why))) {
+		warnx_("%s", why);
+		return -1;
 	}
-	/* The huge page of a collapse is __GFP_HIGHMEM (movable) and order 9. */
-	err |= attr_set("fail_page_alloc", "ignore-gfp-highmem", "N");
-	err |= attr_set("fail_page_alloc", "min-order", "0");
-	return err;
+	return 0;
+}
+
+/* The fault attributes, then the THP knobs, as they were. */
+static void restore_knobs(void)
+{
+	cg_knobs_restore(attr_knobs, n_attr_knobs);
+	cg_knobs_unguard();
+	cg_knobs_give_back();
 }
 
 /* ---- the random phase ---- */
@@ -623,11 +672,11 @@ static void final_check(struct fi *f, const char *name, int ok, const char *deta
 	printf("  %-52s %s%s%s\n", name, ok ? "ok" : "FAILED", *detail ? ": " : "", detail);
 	if (!ok)
 		f->problems++;
-	fprintf(f->log, "%s{\"check\":", f->nfinal++ ? "," : "");
-	json_str(f->log, name);
-	fprintf(f->log, ",\"ok\":%s,\"detail\":", ok ? "true" : "false");
-	json_str(f->log, detail);
-	fputc('}', f->log);
+	cg_json_object(&f->final, NULL);
+	cg_json_string(&f->final, "check", name);
+	cg_json_bool(&f->final, "ok", ok);
+	cg_json_string(&f->final, "detail", detail);
+	cg_json_end(&f->final);
 }
 
 /* want: EBUSY (refused, holes kept) or 0 (committed: no hole left). */
@@ -833,10 +882,38 @@ static long kernel_reports(void)
 }
 
 
+/* One kind of the sweep in the JSON report. */
+static void kind_json(struct cg_json *j, const struct kind *k)
+{
+	cg_json_object(j, NULL);
+	cg_json_string(j, "kind", k->name);
+	cg_json_uint(j, "runs", k->iterations);
+	cg_json_uint(j, "injected", k->injected);
+	cg_json_uint(j, "failed", k->failed);
+	cg_json_uint(j, "tolerated", k->tolerated);
+	cg_json_uint(j, "complete_at", k->complete_at);
+	cg_json_object(j, "errnos");
+	for (int x = 0; x < X_NR; x++)
+		cg_json_uint(j, x_names[x], k->errs[x]);
+	cg_json_end(j);
+	cg_json_uint(j, "random_attempts", k->r_attempts);
+	cg_json_uint(j, "random_failed", k->r_failed);
+	cg_json_end(j);
+}
+
+/* [before, after] */
+static void pair_json(struct cg_json *j, const char *key, long before, long after)
+{
+	cg_json_array(j, key);
+	cg_json_int(j, NULL, before);
+	cg_json_int(j, NULL, after);
+	cg_json_end(j);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
-	knobs_restore();
+	cg_exit_guard_run();	/* the knobs back */
 	_exit(2);
 }
 
@@ -847,7 +924,7 @@ int run_faultinj(const struct options *o)
 	long shmem0, huge0, shmem1 = -1, huge1 = -1, reports1;
 	char *final_json = NULL, *json = NULL;
 	size_t final_len = 0, json_len = 0;
-	struct sigaction sa;
+	char why[256];
 	int err, rc;
 	FILE *j;
 
@@ -866,15 +943,15 @@ int run_faultinj(const struct options *o)
 		warnx_("shared memory: %s", errno_name(errno));
 		return 2;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals(on_signal);
+	cg_exit_guard_install(CG_GUARD_KEEP_TERM);
 	/* The same THP settings as the stress (collapse of shmem allowed). */
-	if (thp_knobs_apply(10))
-		warnx_("THP knobs not set: collapses may be refused for other reasons");
+	cg_khugepaged_knobs_prepare();
+	if (cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs, CG_KNOB_LOCK_WAIT_MS, why,
+			  sizeof(why)))
+		warnx_("THP knobs not set (%s): collapses may be refused for other reasons", why);
 	if (configure_attrs()) {
-		knobs_restore();
+		restore_knobs();
 		warnx_("cannot configure the fault attributes in debugfs");
 		return 2;
 	}
@@ -888,19 +965,19 @@ int run_faultinj(const struct options *o)
 	f.memfd = memfd_create("collapse-faultinj", MFD_CLOEXEC);
 	if (!f.buf || f.memfd < 0 || ftruncate(f.memfd, (off_t)(NEXTENTS * EXTENT_SZ))) {
 		warnx_("memfd: %s", errno_name(errno));
-		knobs_restore();
+		restore_knobs();
 		return 2;
 	}
 	for (int e = 0; e < NEXTENTS; e++)
 		if ((err = reset_extent(&f, e))) {
 			warnx_("fill: %s", errno_name(-err));
-			knobs_restore();
+			restore_knobs();
 			return 2;
 		}
 	if ((err = monitor_start(0)) ||
 	    (f.uffd = uffd_open(UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP)) < 0) {
 		warnx_("monitor or userfaultfd: %s", errno_name(err ? -err : -f.uffd));
-		knobs_restore();
+		restore_knobs();
 		return 2;
 	}
 	monitor_add(f.uffd);
@@ -909,13 +986,15 @@ int run_faultinj(const struct options *o)
 	if (f.u == MAP_FAILED || f.probe == MAP_FAILED ||
 	    (err = uffd_register(f.uffd, f.probe, EXTENT_SZ))) {
 		warnx_("mappings: %s", errno_name(errno));
-		knobs_restore();
+		restore_knobs();
 		return 2;
 	}
 	registry_add(f.probe, EXTENT_SZ, 0);
 	madvise(f.u, NEXTENTS * EXTENT_SZ, MADV_HUGEPAGE);
 	madvise(f.probe, EXTENT_SZ, MADV_HUGEPAGE);
 	f.log = open_memstream(&final_json, &final_len);
+	cg_json_start(&f.final, f.log, false);
+	cg_json_array(&f.final, NULL);
 
 	printf("collapse-stress --faultinj: kernel %s, fail-nth sweep (max %d per kind), "
 	       "random phase %d s at %d%%\n", kernel_release(), o->fi_max_nth, o->fi_seconds,
@@ -978,7 +1057,8 @@ int run_faultinj(const struct options *o)
 		final_check(&f, "no WARNING/BUG/KASAN/lockdep line in the kernel log",
 			    reports1 == 0, detail);
 	}
-	knobs_restore();
+	restore_knobs();
+	cg_json_end(&f.final);
 	fclose(f.log);
 
 	rc = f.problems ? 1 : 0;
@@ -986,29 +1066,36 @@ int run_faultinj(const struct options *o)
 
 	j = open_memstream(&json, &json_len);
 	if (j) {
-		fprintf(j, "{\"tool\":\"collapse-stress\",\"mode\":\"faultinj\",\"kernel\":");
-		json_str(j, kernel_release());
-		fprintf(j, ",\"max_nth\":%d,\"random_seconds\":%d,\"probability\":%d,\"sweep\":[",
-			o->fi_max_nth, o->fi_seconds, o->fi_probability);
-		for (size_t i = 0; i < NKINDS; i++) {
-			struct kind *k = &kinds[i];
+		struct cg_json w;
 
-			fprintf(j, "%s{\"kind\":\"%s\",\"runs\":%lu,\"injected\":%lu,\"failed\":%lu,"
-				"\"tolerated\":%lu,\"complete_at\":%lu,\"errnos\":{", i ? "," : "",
-				k->name, k->iterations, k->injected, k->failed, k->tolerated,
-				k->complete_at);
-			for (int x = 0; x < X_NR; x++)
-				fprintf(j, "%s\"%s\":%lu", x ? "," : "", x_names[x], k->errs[x]);
-			fprintf(j, "},\"random_attempts\":%lu,\"random_failed\":%lu}", k->r_attempts,
-				k->r_failed);
-		}
-		fprintf(j, "],\"random_injected\":{\"failslab\":%lu,\"fail_page_alloc\":%lu},"
-			"\"probes\":%lu,\"probes_refused\":%lu,\"collapses_failed\":%lu,"
-			"\"final\":[%s],\"meminfo\":{\"shmem_kb\":[%ld,%ld],\"shmem_huge_kb\":[%ld,%ld]},"
-			"\"kernel_reports\":%ld,\"checks_failed\":%ld,\"result\":\"%s\"}",
-			slab_injected, page_injected, f.probes, f.probes_refused, f.collapses_failed,
-			final_json ? final_json : "", shmem0, shmem1, huge0, huge1, reports1,
-			f.problems, rc ? "FAIL" : "PASS");
+		cg_json_start(&w, j, false);
+		cg_json_object(&w, NULL);
+		cg_json_string(&w, "tool", "collapse-stress");
+		cg_json_string(&w, "mode", "faultinj");
+		cg_json_string(&w, "kernel", kernel_release());
+		cg_json_int(&w, "max_nth", o->fi_max_nth);
+		cg_json_int(&w, "random_seconds", o->fi_seconds);
+		cg_json_int(&w, "probability", o->fi_probability);
+		cg_json_array(&w, "sweep");
+		for (size_t i = 0; i < NKINDS; i++)
+			kind_json(&w, &kinds[i]);
+		cg_json_end(&w);
+		cg_json_object(&w, "random_injected");
+		cg_json_uint(&w, "failslab", slab_injected);
+		cg_json_uint(&w, "fail_page_alloc", page_injected);
+		cg_json_end(&w);
+		cg_json_uint(&w, "probes", f.probes);
+		cg_json_uint(&w, "probes_refused", f.probes_refused);
+		cg_json_uint(&w, "collapses_failed", f.collapses_failed);
+		cg_json_raw(&w, "final", final_json ? final_json : "[]");
+		cg_json_object(&w, "meminfo");
+		pair_json(&w, "shmem_kb", shmem0, shmem1);
+		pair_json(&w, "shmem_huge_kb", huge0, huge1);
+		cg_json_end(&w);
+		cg_json_int(&w, "kernel_reports", reports1);
+		cg_json_int(&w, "checks_failed", f.problems);
+		cg_json_string(&w, "result", cg_row_verdict_name(rc ? CG_ROW_FAIL : CG_ROW_PASS));
+		cg_json_end(&w);
 		fclose(j);
 		emit_json(o, json);
 	}

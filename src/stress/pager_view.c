@@ -14,8 +14,9 @@
  * collapse, and some after it.
  */
 #define _GNU_SOURCE
+#include "cg_knob_hold.h"
+#include "cg_thp_knobs.h"
 #include "pager_view.h"
-#include "knobs.h"
 #include "pv_report.h"
 #include "pv_round.h"
 #include "uffd.h"
@@ -60,8 +61,13 @@ static void on_signal(int sig)
 	(void)sig;
 	if (!atomic_exchange(&stop_requested, 1))
 		return;
-	knobs_restore();	/* a second signal: give up at once */
+	cg_exit_guard_run();	/* a second signal: knobs back, give up at once */
 	_exit(2);
+}
+
+static bool stop_was_requested(void)
+{
+	return atomic_load(&stop_requested);
 }
 
 static void *collapser_main(void *arg)
@@ -105,7 +111,7 @@ static void *watchdog_main(void *arg)
 			return NULL;
 		sleep_ms(200);
 	}
-	knobs_restore();
+	cg_knobs_give_back();
 	tally.stuck = 1;
 	tally.elapsed_ms = now_ms() - (w->deadline_ms - (long long)w->o->seconds * 1000);
 	pv_report(w->o, &tally);
@@ -300,28 +306,35 @@ int run_pager_view(const struct options *o)
 	struct collapser c = { .map = NULL };
 	struct watchdog w = { .o = o };
 	struct recent_durations recent = { .n = 0 };
-	long long start_ms = now_ms();
+	long long start_ms;
 	unsigned long number = 0;
 	pthread_t watchdog;
+	char why[256];
 	int err, rc;
 
-	w.deadline_ms = start_ms + (long long)o->seconds * 1000;
 	catch_stop_signals(on_signal);
-	if ((err = thp_knobs_small_shmem_writes())) {
-		knobs_restore();
+	/* on_signal stops the run; the guard restores the knobs on the other signals. */
+	cg_exit_guard_install(CG_GUARD_KEEP_TERM);
+	cg_knobs_wait_unless(stop_was_requested);
+	if (cg_knobs_take(cg_small_shmem_knobs, cg_small_shmem_knobs_prepare(),
+			  CG_KNOB_LOCK_WAIT_MS, why, sizeof(why))) {
+		warnx_("%s", why);
 		return 2;
 	}
+	/* The run's time starts once the knobs are ours (another run may have held them). */
+	start_ms = now_ms();
+	w.deadline_ms = start_ms + (long long)o->seconds * 1000;
 	if ((err = open_file(&f))) {
 		warnx_("memfd, userfaultfd or mappings: %s", errno_name(-err));
 		close_file(&f);
-		knobs_restore();
+		cg_knobs_give_back();
 		return 2;
 	}
 	c.map = f.collapse_map;
 	if (pthread_create(&c.thread, NULL, collapser_main, &c)) {
 		warnx_("cannot start the collapser thread");
 		close_file(&f);
-		knobs_restore();
+		cg_knobs_give_back();
 		return 2;
 	}
 	if (pthread_create(&watchdog, NULL, watchdog_main, &w) == 0)
@@ -347,7 +360,7 @@ int run_pager_view(const struct options *o)
 	atomic_store(&finished, 1);
 	tally.elapsed_ms = now_ms() - start_ms;
 	close_file(&f);
-	knobs_restore();
+	cg_knobs_give_back();
 	pv_report(o, &tally);
 	rc = pv_exit_code(&tally);
 	return rc;

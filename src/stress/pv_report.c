@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "pv_report.h"
+#include "cg_json.h"
+#include "cg_tap.h"
 #include "report.h"
 #include "util.h"
 
@@ -70,7 +72,7 @@ int pv_exit_code(const struct pv_tally *t)
 
 static const char *result_name(int rc)
 {
-	return rc == 0 ? "PASS" : rc == 1 ? "FAIL" : "ERROR";
+	return cg_row_verdict_name(rc == 0 ? CG_ROW_PASS : rc == 1 ? CG_ROW_FAIL : CG_ROW_ERROR);
 }
 
 static double us(int64_t ns)
@@ -177,102 +179,150 @@ static void print_summary(const char *p, const struct options *o, const struct p
 		print_sample(p, &t->samples[i]);
 }
 
-static void tap_line(int *number, bool ok, const char *what)
-{
-	++*number;
-	printf("%s %d pager-view: %s\n", ok ? "ok" : "not ok", *number, what);
-}
-
 static void print_tap(const struct options *o, const struct pv_tally *t)
 {
 	char what[160];
-	int n = 0, failed;
-	bool judged = could_judge(t);
+	struct cg_tap tap;
 
-	printf("TAP version 13\n1..4\n");
+	cg_tap_start(&tap, stdout, 0);
+	fflush(stdout);
 	print_summary("# ", o, t);
-	snprintf(what, sizeof(what), "no EEXIST for an index that is a hole afterwards "
-		 "(%lu of %lu rounds)", t->eexist_for_hole, t->rounds);
-	tap_line(&n, !t->eexist_for_hole, what);
-	snprintf(what, sizeof(what), "no hole seen after registering is filled "
+	snprintf(what, sizeof(what), "pager-view: no EEXIST for an index that is a hole "
+		 "afterwards (%lu of %lu rounds)", t->eexist_for_hole, t->rounds);
+	cg_tap_line(&tap, !t->eexist_for_hole, what);
+	snprintf(what, sizeof(what), "pager-view: no hole seen after registering is filled "
 		 "(%lu of %lu rounds)", t->hole_seen_then_filled, t->rounds);
-	tap_line(&n, !t->hole_seen_then_filled, what);
-	snprintf(what, sizeof(what), "content intact (%lu rounds with a bad page)",
+	cg_tap_line(&tap, !t->hole_seen_then_filled, what);
+	snprintf(what, sizeof(what), "pager-view: content intact (%lu rounds with a bad page)",
 		 t->content_errors);
-	tap_line(&n, !t->content_errors, what);
-	snprintf(what, sizeof(what), "the check could judge (%lu registrations returned "
-		 "during MADV_COLLAPSE, %lu disagreements, %lu errors%s)", t->registered_during,
-		 t->judge_disagreements, t->errors, t->stuck ? ", stuck" : "");
-	tap_line(&n, judged, what);
-	failed = !!t->eexist_for_hole + !!t->hole_seen_then_filled + !!t->content_errors +
-		 !judged;
-	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", 4 - failed,
-	       failed);
+	cg_tap_line(&tap, !t->content_errors, what);
+	snprintf(what, sizeof(what), "pager-view: the check could judge (%lu registrations "
+		 "returned during MADV_COLLAPSE, %lu disagreements, %lu errors%s)",
+		 t->registered_during, t->judge_disagreements, t->errors, t->stuck ? ", stuck" : "");
+	cg_tap_line(&tap, could_judge(t), what);
+	cg_tap_diag(&tap, "Totals: pass:%zu fail:%zu xfail:0 xpass:0 skip:0 error:0", tap.passed,
+		    tap.failed);
+	cg_tap_end(&tap);
+}
+
+/* {"name": count, ...} of MADV_COLLAPSE's results. */
+static void json_collapse_counts(struct cg_json *j, const char *key, const unsigned long *counts)
+{
+	cg_json_object(j, key);
+	for (int i = 0; i < CR_NR; i++)
+		cg_json_uint(j, collapse_result_names[i], counts[i]);
+	cg_json_end(j);
+}
+
+static void json_us_pair(struct cg_json *j, const char *key, double from, double to)
+{
+	cg_json_array(j, key);
+	cg_json_double(j, NULL, "%.1f", from);
+	cg_json_double(j, NULL, "%.1f", to);
+	cg_json_end(j);
+}
+
+static void json_sample(struct cg_json *j, const struct pv_round *r)
+{
+	cg_json_object(j, NULL);
+	cg_json_uint(j, "round", r->number);
+	cg_json_bool(j, "pinned", r->pinned);
+	cg_json_string(j, "kind", sample_kind(r));
+	cg_json_string(j, "collapse", errno_name(r->collapse_err));
+	json_us_pair(j, "collapse_us", us((int64_t)(r->collapse_start_abs - r->go_abs_ns)),
+		     us((int64_t)(r->collapse_end_abs - r->go_abs_ns)));
+	json_us_pair(j, "register_us", us(r->register_start), us(r->register_end));
+	cg_json_uint(j, "observed", r->observed);
+	cg_json_string(j, "lseek", hole_or_data(r->seek_saw_hole));
+	cg_json_string(j, "mincore", hole_or_data(r->mincore_saw_hole));
+	cg_json_uint(j, "copied", r->copied);
+	cg_json_string(j, "copy", errno_name(r->copy_err));
+	cg_json_string(j, "observed_after", hole_or_data(r->observed_hole_after));
+	cg_json_string(j, "copied_after", hole_or_data(r->copied_hole_after));
+	cg_json_int(j, "holes_after", r->holes_after);
+	cg_json_string(j, "detail", r->content_detail);
+	cg_json_end(j);
+}
+
+static void pv_json(struct cg_json *j, const struct options *o, const struct pv_tally *t, int rc)
+{
+	cg_json_object(j, NULL);
+	cg_json_string(j, "tool", "collapse-stress");
+	cg_json_string(j, "mode", "pager-view");
+	cg_json_string(j, "kernel", kernel_release());
+	cg_json_int(j, "seconds", o->seconds);
+	cg_json_int(j, "rounds_limit", o->rounds);
+	cg_json_int(j, "elapsed_ms", t->elapsed_ms);
+	cg_json_uint(j, "seed", o->seed);
+	cg_json_int(j, "extents", PV_EXTENTS);
+	cg_json_int(j, "pinned_one_in", o->pinned_one_in);
+	cg_json_uint(j, "rounds", t->rounds);
+	cg_json_uint(j, "pinned_rounds", t->pinned_rounds);
+	cg_json_object(j, "calibration");
+	cg_json_uint(j, "rounds", t->calibration_rounds);
+	cg_json_uint(j, "committed", t->calibration_committed);
+	cg_json_double(j, "collapse_us", "%.0f", us((int64_t)t->calibration_ns));
+	json_collapse_counts(j, "madv_collapse", t->calibration_errno);
+	cg_json_end(j);
+	cg_json_double(j, "window_us", "%.0f", us((int64_t)t->window_ns));
+	cg_json_object(j, "registered");
+	cg_json_uint(j, "before", t->registered_before);
+	cg_json_uint(j, "during", t->registered_during);
+	cg_json_uint(j, "after", t->registered_after);
+	cg_json_end(j);
+	cg_json_uint(j, "registered_during_collapse", t->registered_during);
+	json_collapse_counts(j, "madv_collapse", t->collapse_errno);
+	cg_json_uint(j, "committed", t->committed);
+	cg_json_uint(j, "not_committed", t->rounds - t->committed);
+	cg_json_object(j, "copy");
+	cg_json_uint(j, "ok", t->copy_ok);
+	cg_json_uint(j, "eexist", t->copy_eexist);
+	cg_json_uint(j, "eexist_data_after", t->copy_eexist_data_after);
+	cg_json_uint(j, "other", t->copy_other);
+	cg_json_end(j);
+	cg_json_object(j, "seen_hole");
+	cg_json_uint(j, "either", t->seen_hole);
+	cg_json_uint(j, "lseek", t->seen_hole_seek);
+	cg_json_uint(j, "mincore", t->seen_hole_mincore);
+	cg_json_end(j);
+	cg_json_uint(j, "eexist_hole_after", t->eexist_for_hole);
+	cg_json_uint(j, "hole_seen_then_filled", t->hole_seen_then_filled);
+	cg_json_object(j, "hole_seen_then_filled_by");
+	cg_json_uint(j, "lseek", t->hole_seen_then_filled_seek);
+	cg_json_uint(j, "mincore", t->hole_seen_then_filled_mincore);
+	cg_json_end(j);
+	cg_json_object(j, "pinned");
+	cg_json_uint(j, "eexist_hole_after", t->eexist_for_hole_pinned);
+	cg_json_uint(j, "hole_seen_then_filled", t->hole_seen_then_filled_pinned);
+	cg_json_end(j);
+	cg_json_uint(j, "content_errors", t->content_errors);
+	cg_json_uint(j, "judge_disagreements", t->judge_disagreements);
+	cg_json_uint(j, "layout_skips", t->layout_skips);
+	cg_json_uint(j, "errors", t->errors);
+	cg_json_bool(j, "stuck", t->stuck);
+	cg_json_array(j, "samples");
+	for (unsigned i = 0; i < t->nsamples; i++)
+		json_sample(j, &t->samples[i]);
+	cg_json_end(j);
+	cg_json_string(j, "result", result_name(rc));
+	cg_json_end(j);
 }
 
 static void emit_report_json(const struct options *o, const struct pv_tally *t, int rc)
 {
 	char *json = NULL;
 	size_t len = 0;
-	FILE *j = open_memstream(&json, &len);
-	char calibration_errnos[160] = "";
+	FILE *out = open_memstream(&json, &len);
+	struct cg_json j;
 
-	if (!j)
+	if (!out)
 		return;
-	for (int i = 0; i < CR_NR; i++)
-		append_to(calibration_errnos, sizeof(calibration_errnos), "%s\"%s\":%lu",
-			  i ? "," : "", collapse_result_names[i], t->calibration_errno[i]);
-	fprintf(j, "{\"tool\":\"collapse-stress\",\"mode\":\"pager-view\",\"kernel\":");
-	json_str(j, kernel_release());
-	fprintf(j, ",\"seconds\":%d,\"rounds_limit\":%d,\"elapsed_ms\":%lld,\"seed\":%" PRIu64
-		",\"extents\":%d,\"pinned_one_in\":%d,\"rounds\":%lu,\"pinned_rounds\":%lu,"
-		"\"calibration\":{\"rounds\":%lu,\"committed\":%lu,"
-		"\"collapse_us\":%.0f,\"madv_collapse\":{%s}},\"window_us\":%.0f,\"registered\":{\"before\":%lu,"
-		"\"during\":%lu,\"after\":%lu},\"registered_during_collapse\":%lu,"
-		"\"madv_collapse\":{", o->seconds, o->rounds, t->elapsed_ms, o->seed, PV_EXTENTS,
-		o->pinned_one_in, t->rounds, t->pinned_rounds, t->calibration_rounds, t->calibration_committed,
-		us((int64_t)t->calibration_ns), calibration_errnos, us((int64_t)t->window_ns), t->registered_before,
-		t->registered_during, t->registered_after, t->registered_during);
-	for (int i = 0; i < CR_NR; i++)
-		fprintf(j, "%s\"%s\":%lu", i ? "," : "", collapse_result_names[i],
-			t->collapse_errno[i]);
-	fprintf(j, "},\"committed\":%lu,\"not_committed\":%lu,\"copy\":{\"ok\":%lu,"
-		"\"eexist\":%lu,\"eexist_data_after\":%lu,\"other\":%lu},\"seen_hole\":{"
-		"\"either\":%lu,\"lseek\":%lu,\"mincore\":%lu},\"eexist_hole_after\":%lu,"
-		"\"hole_seen_then_filled\":%lu,\"hole_seen_then_filled_by\":{\"lseek\":%lu,"
-		"\"mincore\":%lu},\"pinned\":{\"eexist_hole_after\":%lu,"
-		"\"hole_seen_then_filled\":%lu},\"content_errors\":%lu,\"judge_disagreements\":%lu,"
-		"\"layout_skips\":%lu,\"errors\":%lu,\"stuck\":%s,\"samples\":[",
-		t->committed, t->rounds - t->committed, t->copy_ok, t->copy_eexist,
-		t->copy_eexist_data_after, t->copy_other, t->seen_hole, t->seen_hole_seek,
-		t->seen_hole_mincore, t->eexist_for_hole, t->hole_seen_then_filled,
-		t->hole_seen_then_filled_seek, t->hole_seen_then_filled_mincore,
-		t->eexist_for_hole_pinned, t->hole_seen_then_filled_pinned, t->content_errors, t->judge_disagreements, t->layout_skips, t->errors,
-		t->stuck ? "true" : "false");
-	for (unsigned i = 0; i < t->nsamples; i++) {
-		const struct pv_round *r = &t->samples[i];
-
-		fprintf(j, "%s{\"round\":%lu,\"pinned\":%s,\"kind\":\"%s\",\"collapse\":\"%s\","
-			"\"collapse_us\":[%.1f,%.1f],\"register_us\":[%.1f,%.1f],"
-			"\"observed\":%u,\"lseek\":\"%s\",\"mincore\":\"%s\",\"copied\":%u,"
-			"\"copy\":\"%s\",\"observed_after\":\"%s\",\"copied_after\":\"%s\","
-			"\"holes_after\":%ld,\"detail\":", i ? "," : "", r->number,
-			r->pinned ? "true" : "false", sample_kind(r), errno_name(r->collapse_err),
-			us((int64_t)(r->collapse_start_abs - r->go_abs_ns)),
-			us((int64_t)(r->collapse_end_abs - r->go_abs_ns)), us(r->register_start),
-			us(r->register_end), r->observed, hole_or_data(r->seek_saw_hole),
-			hole_or_data(r->mincore_saw_hole), r->copied, errno_name(r->copy_err),
-			hole_or_data(r->observed_hole_after), hole_or_data(r->copied_hole_after),
-			r->holes_after);
-		json_str(j, r->content_detail);
-		fputc('}', j);
-	}
-	fprintf(j, "],\"result\":\"%s\"}", result_name(rc));
-	fclose(j);
+	cg_json_start(&j, out, false);
+	pv_json(&j, o, t, rc);
+	fclose(out);
 	emit_json(o, json);
 	free(json);
 }
-
 void pv_report(const struct options *o, const struct pv_tally *t)
 {
 	int rc = pv_exit_code(t);

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "report.h"
+#include "cg_json.h"
+#include "cg_thp_knobs.h"
 #include "content.h"
 #include "shared.h"
 #include "util.h"
@@ -12,22 +14,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define KHUGEPAGED "/sys/kernel/mm/transparent_hugepage/khugepaged/"
-
-static long sysfs_long(const char *path)
-{
-	char v[32];
-
-	return read_knob(path, v, sizeof(v)) ? -1 : strtol(v, NULL, 10);
-}
-
 void kstats_read(struct kstats *k)
 {
 	k->thp_collapse_alloc = vmstat_value("thp_collapse_alloc");
 	k->thp_collapse_alloc_failed = vmstat_value("thp_collapse_alloc_failed");
 	k->thp_file_alloc = vmstat_value("thp_file_alloc");
-	k->khugepaged_pages_collapsed = sysfs_long(KHUGEPAGED "pages_collapsed");
-	k->khugepaged_full_scans = sysfs_long(KHUGEPAGED "full_scans");
+	k->khugepaged_pages_collapsed = cg_sysfs_long(CG_KHUGEPAGED_DIR "/pages_collapsed");
+	k->khugepaged_full_scans = cg_sysfs_long(CG_KHUGEPAGED_DIR "/full_scans");
 }
 
 const char *kernel_release(void)
@@ -37,20 +30,6 @@ const char *kernel_release(void)
 	if (uname(&u))
 		return "unknown";
 	return u.release;
-}
-
-void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 void emit_json(const struct options *o, const char *line)
@@ -98,6 +77,91 @@ static const char *plus(long v, char *buf)
 		return "n/a";
 	snprintf(buf, 24, "+%ld", v);
 	return buf;
+}
+
+/* {"name": count, ...} of an array of counters. */
+static void json_counters(struct cg_json *j, const char *key, const char *const *names,
+			  atomic_ulong *counters, int n)
+{
+	cg_json_object(j, key);
+	for (int i = 0; i < n; i++)
+		cg_json_uint(j, names[i], ld(&counters[i]));
+	cg_json_end(j);
+}
+
+static void json_sample(struct cg_json *j, const struct violation_sample *v)
+{
+	char value[24];
+
+	snprintf(value, sizeof(value), "%#" PRIx64, v->value);
+	cg_json_object(j, NULL);
+	cg_json_int(j, "proc", v->proc);
+	cg_json_string(j, "who", who_name(v->who));
+	cg_json_string(j, "kind", v->kind == PAGE_ZERO ? "zero" : "other");
+	cg_json_int(j, "page", v->page);
+	cg_json_int(j, "word", v->word);
+	cg_json_string(j, "value", value);
+	cg_json_int(j, "ms", v->ms);
+	cg_json_end(j);
+}
+
+static void stress_json(FILE *out, const struct stress_summary *s, unsigned long total_ops,
+			unsigned nsamples)
+{
+	const struct options *o = s->o;
+	struct cg_json j;
+
+	cg_json_start(&j, out, false);
+	cg_json_object(&j, NULL);
+	cg_json_string(&j, "tool", "collapse-stress");
+	cg_json_string(&j, "mode", "stress");
+	cg_json_string(&j, "kernel", kernel_release());
+	cg_json_int(&j, "seconds", o->seconds);
+	cg_json_int(&j, "elapsed_ms", s->elapsed_ms);
+	cg_json_int(&j, "procs", o->procs);
+	cg_json_int(&j, "readers", o->readers);
+	cg_json_int(&j, "workers", o->workers);
+	cg_json_int(&j, "armed_extents", o->armed_extents);
+	cg_json_int(&j, "unarmed_extents", o->unarmed_extents);
+	cg_json_uint(&j, "seed", o->seed);
+	cg_json_bool(&j, "khugepaged_tuned", s->khugepaged_tuned);
+	cg_json_uint(&j, "operations", total_ops);
+	json_counters(&j, "ops", op_names, G->ops, OP_NR);
+	json_counters(&j, "op_failures", op_names, G->op_errors, OP_NR);
+	json_counters(&j, "madv_collapse", collapse_result_names, G->collapse, CR_NR);
+	json_counters(&j, "child_madv_collapse", collapse_result_names, G->child_collapse, CR_NR);
+	cg_json_uint(&j, "collapses_committed", ld(&G->collapses_committed));
+	cg_json_uint(&j, "collapses_refused",
+		     ld(&G->collapse[CR_EBUSY]) + ld(&G->child_collapse[CR_EBUSY]));
+	cg_json_int(&j, "khugepaged_pages_collapsed",
+		    delta(s->after.khugepaged_pages_collapsed, s->before.khugepaged_pages_collapsed));
+	cg_json_int(&j, "khugepaged_full_scans",
+		    delta(s->after.khugepaged_full_scans, s->before.khugepaged_full_scans));
+	cg_json_int(&j, "thp_collapse_alloc",
+		    delta(s->after.thp_collapse_alloc, s->before.thp_collapse_alloc));
+	cg_json_int(&j, "thp_collapse_alloc_failed",
+		    delta(s->after.thp_collapse_alloc_failed, s->before.thp_collapse_alloc_failed));
+	cg_json_uint(&j, "faults", ld(&G->faults));
+	cg_json_uint(&j, "served", ld(&G->served));
+	cg_json_uint(&j, "copy_eexist", ld(&G->copy_eexist));
+	cg_json_uint(&j, "copy_eagain", ld(&G->copy_eagain));
+	cg_json_uint(&j, "copy_gone", ld(&G->copy_gone));
+	cg_json_uint(&j, "fork_events", ld(&G->fork_events));
+	cg_json_uint(&j, "remap_events", ld(&G->remap_events));
+	cg_json_uint(&j, "pages_checked", ld(&G->pages_checked));
+	cg_json_uint(&j, "violations", ld(&G->violations));
+	cg_json_uint(&j, "violations_zero", ld(&G->violations_zero));
+	cg_json_uint(&j, "violations_other", ld(&G->violations_garbage));
+	cg_json_uint(&j, "lost_writes", ld(&G->lost_writes));
+	cg_json_uint(&j, "errors", ld(&G->errors));
+	cg_json_bool(&j, "stuck", s->stuck);
+	cg_json_array(&j, "samples");
+	for (unsigned i = 0; i < nsamples; i++)
+		json_sample(&j, &G->samples[i]);
+	cg_json_end(&j);
+	cg_json_string(&j, "result", s->result);
+	cg_json_end(&j);
+	fflush(out);
 }
 
 void report_stress(const struct stress_summary *s)
@@ -160,52 +224,7 @@ void report_stress(const struct stress_summary *s)
 	j = open_memstream(&json, &json_len);
 	if (!j)
 		return;
-	fprintf(j, "{\"tool\":\"collapse-stress\",\"mode\":\"stress\",\"kernel\":");
-	json_str(j, kernel_release());
-	fprintf(j, ",\"seconds\":%d,\"elapsed_ms\":%lld,\"procs\":%d,\"readers\":%d,"
-		"\"workers\":%d,\"armed_extents\":%d,\"unarmed_extents\":%d,\"seed\":%" PRIu64
-		",\"khugepaged_tuned\":%s,\"operations\":%lu,\"ops\":{",
-		o->seconds, s->elapsed_ms, o->procs, o->readers, o->workers, o->armed_extents,
-		o->unarmed_extents, o->seed, s->khugepaged_tuned ? "true" : "false", total_ops);
-	for (int i = 0; i < OP_NR; i++)
-		fprintf(j, "%s\"%s\":%lu", i ? "," : "", op_names[i], ld(&G->ops[i]));
-	fprintf(j, "},\"op_failures\":{");
-	for (int i = 0; i < OP_NR; i++)
-		fprintf(j, "%s\"%s\":%lu", i ? "," : "", op_names[i], ld(&G->op_errors[i]));
-	fprintf(j, "},\"madv_collapse\":{");
-	for (int i = 0; i < CR_NR; i++)
-		fprintf(j, "%s\"%s\":%lu", i ? "," : "", collapse_result_names[i], ld(&G->collapse[i]));
-	fprintf(j, "},\"child_madv_collapse\":{");
-	for (int i = 0; i < CR_NR; i++)
-		fprintf(j, "%s\"%s\":%lu", i ? "," : "", collapse_result_names[i],
-			ld(&G->child_collapse[i]));
-	fprintf(j, "},\"collapses_committed\":%lu,\"collapses_refused\":%lu,\"khugepaged_pages_collapsed\":%ld,"
-		"\"khugepaged_full_scans\":%ld,\"thp_collapse_alloc\":%ld,"
-		"\"thp_collapse_alloc_failed\":%ld,\"faults\":%lu,\"served\":%lu,"
-		"\"copy_eexist\":%lu,\"copy_eagain\":%lu,\"copy_gone\":%lu,\"fork_events\":%lu,"
-		"\"remap_events\":%lu,\"pages_checked\":%lu,\"violations\":%lu,"
-		"\"violations_zero\":%lu,\"violations_other\":%lu,\"lost_writes\":%lu,"
-		"\"errors\":%lu,\"stuck\":%s,\"samples\":[",
-		ld(&G->collapses_committed),
-		ld(&G->collapse[CR_EBUSY]) + ld(&G->child_collapse[CR_EBUSY]),
-		delta(s->after.khugepaged_pages_collapsed, s->before.khugepaged_pages_collapsed),
-		delta(s->after.khugepaged_full_scans, s->before.khugepaged_full_scans),
-		delta(s->after.thp_collapse_alloc, s->before.thp_collapse_alloc),
-		delta(s->after.thp_collapse_alloc_failed, s->before.thp_collapse_alloc_failed),
-		ld(&G->faults), ld(&G->served), ld(&G->copy_eexist), ld(&G->copy_eagain),
-		ld(&G->copy_gone), ld(&G->fork_events), ld(&G->remap_events),
-		ld(&G->pages_checked), ld(&G->violations), ld(&G->violations_zero),
-		ld(&G->violations_garbage), ld(&G->lost_writes), ld(&G->errors),
-		s->stuck ? "true" : "false");
-	for (unsigned i = 0; i < nsamples; i++) {
-		const struct violation_sample *v = &G->samples[i];
-
-		fprintf(j, "%s{\"proc\":%d,\"who\":\"%s\",\"kind\":\"%s\",\"page\":%ld,"
-			"\"word\":%d,\"value\":\"%#" PRIx64 "\",\"ms\":%lld}", i ? "," : "",
-			v->proc, who_name(v->who), v->kind == PAGE_ZERO ? "zero" : "other",
-			v->page, v->word, v->value, v->ms);
-	}
-	fprintf(j, "],\"result\":\"%s\"}", s->result);
+	stress_json(j, s, total_ops, nsamples);
 	fclose(j);
 	emit_json(o, json);
 	free(json);

@@ -32,7 +32,5 @@ void report_stress(const struct stress_summary *s);
 void emit_json(const struct options *o, const char *line);
 /* The running kernel's release, for reports. */
 const char *kernel_release(void);
-/* Writes a JSON string literal. */
-void json_str(FILE *f, const char *s);
 
 #endif

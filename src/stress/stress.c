@@ -11,9 +11,10 @@
  * anything else) that filled a hole without the pager.
  */
 #define _GNU_SOURCE
+#include "cg_knob_hold.h"
+#include "cg_thp_knobs.h"
 #include "stress.h"
 #include "content.h"
-#include "knobs.h"
 #include "monitor.h"
 #include "report.h"
 #include "shared.h"
@@ -46,8 +47,13 @@ static void on_signal(int sig)
 		return;
 	/* Second signal: give up at once, but leave the knobs as they were. */
 	if (leader)
-		knobs_restore();
+		cg_exit_guard_run();
 	_exit(2);
+}
+
+static bool stop_requested(void)
+{
+	return stopping();
 }
 
 typedef void *(*thread_fn)(void *);
@@ -175,7 +181,7 @@ static void *watchdog_main(void *arg)
 	w->summary->result = "ERROR";
 	w->summary->elapsed_ms = now_ms() - G->start_ms;
 	kstats_read(&w->summary->after);
-	knobs_restore();
+	cg_knobs_give_back();
 	report_stress(w->summary);
 	for (int i = 1; i < w->nprocs; i++)
 		if (procs[i] > 0)
@@ -231,12 +237,18 @@ int run_stress(const struct options *o)
 		return 2;
 	}
 	catch_stop_signals(on_signal);
+	/* on_signal stops the run; the guard restores the knobs on the other signals. */
+	cg_exit_guard_install(CG_GUARD_KEEP_TERM);
 	if (o->khugepaged) {
-		summary.khugepaged_tuned = thp_knobs_apply(o->scan_sleep_ms) == 0;
-		if (!summary.khugepaged_tuned) {
-			knobs_restore();
-			warnx_("khugepaged not tuned: only MADV_COLLAPSE collapses");
-		}
+		char why[256];
+
+		cg_khugepaged_knobs_prepare();
+		cg_khugepaged_knobs_scan_sleep(o->scan_sleep_ms);
+		cg_knobs_wait_unless(stop_requested);
+		summary.khugepaged_tuned = cg_knobs_take(cg_khugepaged_knobs, cg_n_khugepaged_knobs,
+							 CG_KNOB_LOCK_WAIT_MS, why, sizeof(why)) == 0;
+		if (!summary.khugepaged_tuned)
+			warnx_("khugepaged not tuned (%s): only MADV_COLLAPSE collapses", why);
 	}
 	kstats_read(&summary.before);
 	G->start_ms = now_ms();
@@ -279,7 +291,7 @@ int run_stress(const struct options *o)
 	summary.elapsed_ms = now_ms() - G->start_ms;
 	close(memfd);
 	kstats_read(&summary.after);
-	knobs_restore();
+	cg_knobs_give_back();
 
 	if (atomic_load(&G->violations))
 		rc = 1;

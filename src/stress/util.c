@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+const char cg_prog_name[] = "collapse-stress";
 static char log_tag[32] = "collapse-stress";
 
 void set_log_tag(const char *tag)
@@ -110,16 +111,6 @@ int write_file(const char *path, const char *value)
 		err = put < 0 ? -errno : -EIO;
 	close(fd);
 	return err;
-}
-
-int read_knob(const char *path, char *value, size_t size)
-{
-	char raw[256];
-	int got = read_file(path, raw, sizeof(raw));
-
-	if (got < 0)
-		return got;
-	return knob_value(raw, value, size);
 }
 
 static long field_value(const char *path, const char *field, const char *sep)

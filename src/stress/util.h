@@ -36,8 +36,6 @@ unsigned long rng_below(struct rng *r, unsigned long n);
 /* Reads a whole small file into buf (NUL-terminated); -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
 int write_file(const char *path, const char *value);
-/* A sysfs/debugfs value: "a [b] c" -> "b", "12\n" -> "12". */
-int read_knob(const char *path, char *value, size_t size);
 /* A field of /proc/meminfo in kB, or -1. */
 long meminfo_kb(const char *field);
 /* A field of /proc/vmstat, or -1. */
