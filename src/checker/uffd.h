@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <pthread.h>
 
+#include "cg_uffd.h"
+
 enum touched_content {
 	READ_NOTHING,	/* the toucher never finished */
 	READ_SERVED,	/* the page the fault handler copied in */
@@ -33,21 +35,19 @@ struct touch_result {
 	char failure[96];	/* set when the test itself could not run */
 };
 
-int uffd_open(char *why, size_t why_size);
 /*
- * A userfaultfd with UFFDIO_API features `features`. -1 with why set when
- * there is no userfaultfd or it broke; -2 when it lacks a requested feature
- * (the caller SKIPs).
+ * The library's cg_uffd_open (O_CLOEXEC|O_NONBLOCK) and registration, with
+ * the checker's reasons in `why`. uffd_open_features: -1 when there is no
+ * userfaultfd or it broke; -2 when it lacks a requested feature (the caller
+ * SKIPs).
  */
+int uffd_open(char *why, size_t why_size);
 int uffd_open_features(uint64_t features, char *why, size_t why_size);
-/* "EVENT_FORK|EVENT_REMAP", for reasons and details. */
-const char *uffd_feature_names(uint64_t features);
 
 int uffd_register_missing(int uffd, void *addr, size_t len, char *why, size_t why_size);
 /* UFFDIO_REGISTER_MODE_* bits; MISSING also requires UFFDIO_COPY. */
 int uffd_register_mode(int uffd, void *addr, size_t len, uint64_t mode, char *why,
 		       size_t why_size);
-const char *uffd_mode_name(uint64_t mode);
 int uffd_unregister(int uffd, void *addr, size_t len, char *why, size_t why_size);
 
 /*

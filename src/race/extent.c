@@ -59,19 +59,14 @@ bool page_populated_initially(size_t index)
 
 int extent_create(char *why, size_t why_size)
 {
-	int fd = memfd_create("collapse-race", MFD_CLOEXEC);
+	int fd = cg_memfd_create("collapse-race", CG_EXTENT_SIZE);
 	static uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
 
 	if (fd < 0) {
-		format_into(why, why_size, "memfd_create: %s", errno_name(errno));
+		format_into(why, why_size, "memfd_create: %s", errno_name(-fd));
 		return -1;
 	}
-	if (ftruncate(fd, (off_t)EXTENT_SIZE)) {
-		format_into(why, why_size, "ftruncate memfd: %s", errno_name(errno));
-		close(fd);
-		return -1;
-	}
-	for (size_t i = 0; i < extent_pages(); i++) {
+	for (size_t i = 0; i < pages_per_extent(); i++) {
 		if (!page_populated_initially(i))
 			continue;
 		pattern_fill(page, MARK_POPULATED, i);
@@ -84,10 +79,9 @@ int extent_create(char *why, size_t why_size)
 	return fd;
 }
 
-
 char *extent_map(int fd)
 {
-	char *map = map_aligned(fd, 0, EXTENT_SIZE, PROT_READ | PROT_WRITE);
+	char *map = map_aligned(fd, 0, CG_EXTENT_SIZE, PROT_READ | PROT_WRITE);
 
 	return map == MAP_FAILED ? NULL : map;
 }
@@ -95,57 +89,18 @@ char *extent_map(int fd)
 void extent_unmap(char *map)
 {
 	if (map)
-		munmap(map, EXTENT_SIZE);
-}
-
-int extent_hole_map(int fd, bool *is_hole)
-{
-	off_t end = (off_t)EXTENT_SIZE, pos = 0;
-
-	for (size_t i = 0; i < extent_pages(); i++)
-		is_hole[i] = false;
-	while (pos < end) {
-		off_t data = lseek(fd, pos, SEEK_DATA);
-
-		if (data < 0) {
-			if (errno != ENXIO)
-				return -errno;
-			data = end;	/* nothing but hole up to EOF */
-		}
-		if (data > end)
-			data = end;
-		for (off_t off = pos; off < data; off += (off_t)page_size)
-			is_hole[off / (off_t)page_size] = true;
-		if (data >= end)
-			break;
-		pos = lseek(fd, data, SEEK_HOLE);
-		if (pos < 0)
-			return -errno;
-	}
-	return 0;
-}
-
-long extent_count_holes(int fd)
-{
-	bool is_hole[EXTENT_PAGES_MAX];
-	long holes = 0;
-	int err = extent_hole_map(fd, is_hole);
-
-	if (err)
-		return err;
-	for (size_t i = 0; i < extent_pages(); i++)
-		holes += is_hole[i];
-	return holes;
+		munmap(map, CG_EXTENT_SIZE);
 }
 
 int extent_residency(const char *map, bool *resident)
 {
 	unsigned char vec[EXTENT_PAGES_MAX];
+	long holes = cg_mincore_holes(map, pages_per_extent(), vec);
 
-	if (mincore((void *)map, EXTENT_SIZE, vec))
-		return -errno;
-	for (size_t i = 0; i < extent_pages(); i++)
-		resident[i] = vec[i] & 1;
+	if (holes < 0)
+		return (int)holes;
+	for (size_t i = 0; i < pages_per_extent(); i++)
+		resident[i] = vec[i];
 	return 0;
 }
 

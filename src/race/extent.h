@@ -34,10 +34,7 @@ bool page_populated_initially(size_t index);
 char *extent_map(int fd);
 void extent_unmap(char *map);
 
-/* Holes of the memfd by lseek(SEEK_DATA/SEEK_HOLE): count, or -errno. */
-long extent_count_holes(int fd);
-/* Marks in is_hole[] which pages lseek reports as holes: 0 or -errno. */
-int extent_hole_map(int fd, bool *is_hole);
+/* Holes by lseek: cg_count_holes and cg_hole_map over [0, CG_EXTENT_SIZE) (cg_extent.h). */
 /* Resident pages of a mapping per mincore(), in resident[]: 0 or -errno. */
 int extent_residency(const char *map, bool *resident);
 /* st_blocks of the memfd, or -errno. */

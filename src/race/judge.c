@@ -75,7 +75,7 @@ static enum page_content content_of(enum index_state state)
 /* lseek and mincore of the whole extent, before anything reads it. */
 static bool look_at_page_cache(struct race_ctx *ctx)
 {
-	int err = extent_hole_map(ctx->fd, ctx->hole_after);
+	int err = cg_hole_map(ctx->fd, 0, CG_EXTENT_SIZE, ctx->hole_after);
 
 	if (!err)
 		err = extent_residency(ctx->cmap, ctx->resident_after);
@@ -116,7 +116,7 @@ static void check_indices(struct race_ctx *ctx)
 	size_t example[INDEX_ZEROED + 1] = { 0 };
 	char first[INDEX_ZEROED + 1][96], why[64];
 
-	for (size_t i = 0; i < extent_pages(); i++) {
+	for (size_t i = 0; i < pages_per_extent(); i++) {
 		enum index_state state = ctx->expect[i];
 
 		if (!want[state]++)
@@ -146,13 +146,13 @@ static void check_extent(struct race_ctx *ctx, bool committed)
 {
 	struct shmem_usage now;
 	long long blocks, blocks_want = 0;
-	long huge_want = ctx->mem_before.huge_kb + (committed ? (long)(EXTENT_SIZE >> 10) : 0);
+	long huge_want = ctx->mem_before.huge_kb + (committed ? (long)(CG_EXTENT_SIZE >> 10) : 0);
 
 	ctx->looked_after = look_at_page_cache(ctx);
 	if (ctx->looked_after)
 		check_indices(ctx);
 
-	for (size_t i = 0; i < extent_pages(); i++)
+	for (size_t i = 0; i < pages_per_extent(); i++)
 		if (ctx->expect[i] != INDEX_HOLE)
 			blocks_want += (long long)(page_size / 512);
 	blocks = extent_blocks(ctx->fd);
@@ -188,7 +188,7 @@ static void judge_observation(struct race_ctx *ctx)
 	}
 	if (!ctx->looked_after)
 		return;
-	for (size_t i = 0; i < extent_pages(); i++) {
+	for (size_t i = 0; i < pages_per_extent(); i++) {
 		enum index_state state = ctx->expect[i];
 
 		by_lseek += seen->hole_lseek[i];
@@ -283,7 +283,7 @@ void judge_outcome(struct race_ctx *ctx, long madv)
 
 	check_return(ctx, madv);
 	if (committed)
-		for (size_t i = 0; i < extent_pages(); i++)
+		for (size_t i = 0; i < pages_per_extent(); i++)
 			if (ctx->expect[i] == INDEX_HOLE)
 				ctx->expect[i] = INDEX_ZEROED;
 	check_extent(ctx, committed);

@@ -17,7 +17,7 @@
 #include "monitor.h"
 #include "report.h"
 #include "shared.h"
-#include "uffd.h"
+#include "cg_uffd.h"
 
 #include <errno.h>
 #include <linux/userfaultfd.h>
@@ -78,7 +78,8 @@ static int proc_main(const struct options *o, int proc, int memfd)
 		count_error("proc %d: monitor thread: %s", proc, errno_name(-err));
 		return 2;
 	}
-	px.main_uffd = uffd_open(UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP);
+	px.main_uffd = cg_uffd_open(CG_UFFD_FLAGS,
+				    UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP, NULL);
 	if (px.main_uffd < 0) {
 		count_error("proc %d: userfaultfd with EVENT_FORK|EVENT_REMAP: %s", proc,
 			    errno_name(-px.main_uffd));
@@ -94,7 +95,7 @@ static int proc_main(const struct options *o, int proc, int memfd)
 		return 2;
 	}
 	anchor_id = registry_add(px.anchor, px.armed_len, 0);
-	if ((err = uffd_register(px.main_uffd, px.anchor, px.armed_len))) {
+	if ((err = cg_uffd_register_missing(px.main_uffd, px.anchor, px.armed_len))) {
 		count_error("proc %d: UFFDIO_REGISTER MISSING over the memfd: %s", proc,
 			    errno_name(-err));
 		monitor_stop();
@@ -142,7 +143,7 @@ static int proc_main(const struct options *o, int proc, int memfd)
 	for (int i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
 
-	uffd_unregister(px.main_uffd, px.anchor, px.armed_len);
+	cg_uffd_unregister(px.main_uffd, px.anchor, px.armed_len);
 	registry_del(anchor_id);
 	munmap(px.anchor, px.armed_len);
 	munmap(px.cmap, px.total_len);
