@@ -23,31 +23,18 @@ const char *page_content_name(enum page_content content)
 	return "unexpected data";
 }
 
-void pattern_fill(void *page, uint64_t mark, size_t index)
+void pattern_fill(void *page, unsigned mark, size_t index)
 {
-	uint64_t *word = page;
-
-	for (size_t i = 0; i < page_size / sizeof(*word); i++)
-		word[i] = mark | index;
-}
-
-static bool page_is(const volatile uint64_t *word, uint64_t value)
-{
-	for (size_t i = 0; i < page_size / sizeof(*word); i++)
-		if (word[i] != value)
-			return false;
-	return true;
+	cg_stamp_fill(page, page_size, cg_stamp(mark, 0, index));
 }
 
 enum page_content page_classify(const volatile void *page, size_t index)
 {
-	const volatile uint64_t *word = page;
-
-	if (page_is(word, 0))
+	if (cg_words_all(page, page_size, 0))
 		return PAGE_ZEROES;
-	if (page_is(word, MARK_POPULATED | index))
+	if (cg_words_all(page, page_size, cg_stamp(MARK_POPULATED, 0, index)))
 		return PAGE_POPULATED;
-	if (page_is(word, MARK_SERVED | index))
+	if (cg_words_all(page, page_size, cg_stamp(MARK_SERVED, 0, index)))
 		return PAGE_SERVED;
 	return PAGE_OTHER;
 }

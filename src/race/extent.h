@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Each 64-bit word of a page holds a mark and the page index. */
-#define MARK_POPULATED 0x504f500000000000ULL	/* "POP": written before the collapse */
-#define MARK_SERVED    0x5352560000000000ULL	/* "SRV": supplied by the pager */
+#include "cg_page_stamp.h"
+
+/* Each 64-bit word of a page holds the stamp of a mark and the page index. */
+#define MARK_POPULATED 0x504f	/* "PO": written before the collapse */
+#define MARK_SERVED    0x5352	/* "SR": supplied by the pager */
 
 enum page_content {
 	PAGE_UNREAD,		/* the toucher never finished */
@@ -23,7 +25,8 @@ enum page_content {
 };
 
 const char *page_content_name(enum page_content content);
-void pattern_fill(void *page, uint64_t mark, size_t index);
+/* cg_stamp_fill of one page with cg_stamp(mark, 0, index). */
+void pattern_fill(void *page, unsigned mark, size_t index);
 enum page_content page_classify(const volatile void *page, size_t index);
 
 /* A memfd of one extent with the even pages written (pwrite, no mapping). */

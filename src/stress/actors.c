@@ -477,7 +477,8 @@ void *puncher_main(void *arg)
 		for (unsigned long i = first; i < first + EXTENT_PAGES; i++) {
 			if (rng_below(&a->rng, 2))
 				continue;
-			fill_page(buf, PAGER_MAGIC, atomic_load(&G->gen[i]), i);
+			cg_stamp_fill(buf, PAGE_SZ,
+				      cg_stamp(PAGER_MAGIC, atomic_load(&G->gen[i]), i));
 			if (pwrite(px->memfd, buf, PAGE_SZ, (off_t)(i * PAGE_SZ)) != (ssize_t)PAGE_SZ)
 				count_error("puncher: pwrite page %lu: %s", i, errno_name(errno));
 		}
@@ -501,7 +502,7 @@ void *writer_main(void *arg)
 		volatile uint64_t *p = (volatile uint64_t *)(px->wmap + (j - px->armed_pages) * PAGE_SZ);
 
 		if (roll < 55) {
-			uint64_t v = stamp(WRITER_MAGIC, 0, j);
+			uint64_t v = cg_stamp(WRITER_MAGIC, 0, j);
 
 			for (unsigned long i = 0; i < PAGE_SZ / sizeof(*p); i++)
 				p[i] = v;

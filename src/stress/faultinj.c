@@ -119,7 +119,7 @@ static int reset_extent(struct fi *f, int e)
 	for (unsigned long i = 0; i < EXTENT_PAGES; i += 2) {
 		unsigned long index = (unsigned long)e * EXTENT_PAGES + i;
 
-		fill_page(f->buf, PAGER_MAGIC, 0, index);
+		cg_stamp_fill(f->buf, PAGE_SZ, cg_stamp(PAGER_MAGIC, 0, index));
 		if (pwrite(f->memfd, f->buf, PAGE_SZ, (off_t)(index * PAGE_SZ)) != (ssize_t)PAGE_SZ)
 			return -errno;
 	}

@@ -202,7 +202,8 @@ static int serve(int uffd, uintptr_t address, void *buf, int retry)
 		cg_uffd_wake(uffd, dst, PAGE_SZ);
 		return 0;
 	}
-	fill_page(buf, PAGER_MAGIC, atomic_load(&G->gen[index]), (unsigned long)index);
+	cg_stamp_fill(buf, PAGE_SZ,
+		      cg_stamp(PAGER_MAGIC, atomic_load(&G->gen[index]), (unsigned long)index));
 	err = cg_uffd_copy(uffd, dst, buf, PAGE_SZ);
 	switch (-err) {
 	case 0:

@@ -36,7 +36,8 @@ int pv_prepare_extent(struct pv_file *f, struct pv_round *r)
 	if (fallocate(f->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, CG_EXTENT_SIZE))
 		return -errno;
 	for (unsigned page = 0; page < EXTENT_PAGES; page += 2) {
-		fill_page(f->page_buf, PAGER_MAGIC, (unsigned)r->number, file_index(r, page));
+		cg_stamp_fill(f->page_buf, PAGE_SZ,
+			      cg_stamp(PAGER_MAGIC, (unsigned)r->number, file_index(r, page)));
 		if (pwrite(f->memfd, f->page_buf, PAGE_SZ, start + (off_t)(page * PAGE_SZ)) !=
 		    (ssize_t)PAGE_SZ)
 			return -errno;
@@ -95,7 +96,8 @@ void pv_pager_race(struct pv_file *f, struct pv_round *r)
 	if (mincore_hole < 0 || seek_hole < 0)
 		r->judge_disagrees = true;
 
-	fill_page(f->page_buf, PAGER_MAGIC, (unsigned)r->number, file_index(r, r->copied));
+	cg_stamp_fill(f->page_buf, PAGE_SZ,
+		      cg_stamp(PAGER_MAGIC, (unsigned)r->number, file_index(r, r->copied)));
 	err = cg_uffd_copy(f->uffd, (uintptr_t)(mine + (size_t)r->copied * PAGE_SZ), f->page_buf,
 			   PAGE_SZ);
 	r->copy_end = since_go(r);

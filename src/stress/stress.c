@@ -196,7 +196,7 @@ static int prefill(int memfd, unsigned long armed_pages, uint64_t seed)
 	for (unsigned long i = 0; i < armed_pages; i++) {
 		if (rng_below(&r, 2))
 			continue;
-		fill_page(buf, PAGER_MAGIC, 0, i);
+		cg_stamp_fill(buf, PAGE_SZ, cg_stamp(PAGER_MAGIC, 0, i));
 		if (pwrite(memfd, buf, PAGE_SZ, (off_t)(i * PAGE_SZ)) != (ssize_t)PAGE_SZ) {
 			int err = errno;
 
