@@ -117,6 +117,22 @@ int cg_hole_map(int fd, off_t off, size_t len, bool *is_hole)
 	return walk_holes(fd, off, len, mark_hole, &map);
 }
 
+int cg_range_has_hole(int fd, off_t off, size_t len)
+{
+	off_t hole = lseek(fd, off, SEEK_HOLE);
+
+	return hole < 0 ? -errno : hole < off + (off_t)len;
+}
+
+int cg_range_has_data(int fd, off_t off, size_t len)
+{
+	off_t data = lseek(fd, off, SEEK_DATA);
+
+	if (data < 0)
+		return errno == ENXIO ? 0 : -errno;	/* no data up to the end */
+	return data < off + (off_t)len;
+}
+
 int cg_page_is_hole(int fd, off_t off)
 {
 	off_t data = lseek(fd, off, SEEK_DATA);

@@ -48,6 +48,12 @@ long cg_fill_holes(enum cg_fill fill);
 long cg_count_holes(int fd, off_t off, size_t len);
 /* Marks is_hole[i] for each page i of [off, off + len) that is a hole: 0 or -errno. */
 int cg_hole_map(int fd, off_t off, size_t len, bool *is_hole);
+/*
+ * Whether [off, off + len) holds any hole / any data, by one lseek each
+ * (cheap enough for a hot loop): 1 or 0, or -errno.
+ */
+int cg_range_has_hole(int fd, off_t off, size_t len);
+int cg_range_has_data(int fd, off_t off, size_t len);
 /* 1 if the page at offset `off` is a hole by lseek(SEEK_DATA), 0 if data, or -errno. */
 int cg_page_is_hole(int fd, off_t off);
 

@@ -428,8 +428,8 @@ void *collapser_main(void *arg)
 
 	while (!stopping()) {
 		unsigned long e = rng_below(&a->rng, extents);
-		off_t start = (off_t)(e * CG_EXTENT_SIZE), end = start + (off_t)CG_EXTENT_SIZE;
-		int holey = lseek(px->memfd, start, SEEK_HOLE) < end;
+		off_t start = (off_t)(e * CG_EXTENT_SIZE);
+		int holey = cg_range_has_hole(px->memfd, start, CG_EXTENT_SIZE) == 1;
 		int err = madvise_err(px->cmap + e * CG_EXTENT_SIZE, CG_EXTENT_SIZE, MADV_COLLAPSE);
 
 		count_op(OP_MADV_COLLAPSE, err != 0);
@@ -440,7 +440,8 @@ void *collapser_main(void *arg)
 		 * where there were some. Only an estimate: the pager and the
 		 * writer fill holes too, but one page at a time.
 		 */
-		if (holey && (err == 0 || err == EINVAL) && lseek(px->memfd, start, SEEK_HOLE) >= end)
+		if (holey && (err == 0 || err == EINVAL) &&
+		    cg_range_has_hole(px->memfd, start, CG_EXTENT_SIZE) == 0)
 			atomic_fetch_add_explicit(&G->collapses_committed, 1, memory_order_relaxed);
 	}
 	return NULL;

@@ -222,9 +222,9 @@ int run_stress(const struct options *o)
 		warnx_("cannot allocate shared memory: %s", errno_name(errno));
 		return 2;
 	}
-	memfd = memfd_create("collapse-stress", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, (off_t)(total_pages * PAGE_SZ))) {
-		warnx_("memfd: %s", errno_name(errno));
+	memfd = cg_memfd_create("collapse-stress", total_pages * PAGE_SZ);
+	if (memfd < 0) {
+		warnx_("memfd: %s", errno_name(-memfd));
 		return 2;
 	}
 	if ((err = prefill(memfd, armed_pages, o->seed))) {
