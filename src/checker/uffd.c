@@ -2,7 +2,6 @@
 #include "uffd.h"
 #include "memfd_map.h"
 #include "util.h"
-#include "cg_uffd.h"
 
 #include <errno.h>
 #include <fcntl.h>
