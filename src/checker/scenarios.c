@@ -408,7 +408,7 @@ void describe_touch(char *buf, size_t size, const struct touch_result *t)
 	if (t->toucher_stuck)
 		append_to(buf, size, ", toucher still blocked");
 	else
-		append_to(buf, size, ", toucher read %s", touched_content_name(t->content));
+		append_to(buf, size, ", toucher read %s", cg_page_content_name(t->content));
 }
 
 enum verdict safety_verdict(bool hole_kept, const struct touch_result *t)
@@ -416,7 +416,7 @@ enum verdict safety_verdict(bool hole_kept, const struct touch_result *t)
 	/* Only a read that completed while the uffd was still open proves no event. */
 	if (!hole_kept || (t->toucher_done && !t->timed_out && !t->event))
 		return VERDICT_VULNERABLE;
-	if (t->event && t->served && t->content == READ_SERVED)
+	if (t->event && t->served && t->content == CG_PAGE_SERVED)
 		return VERDICT_SAFE;
 	return VERDICT_ERROR;
 }

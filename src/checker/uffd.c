@@ -92,15 +92,15 @@ static bool all_bytes(const unsigned char *buf, unsigned char value)
 	return true;
 }
 
-enum touched_content classify_page(const unsigned char *copy)
+enum cg_page_content classify_page(const unsigned char *copy)
 {
 	if (all_bytes(copy, CG_SERVED_BYTE))
-		return READ_SERVED;
+		return CG_PAGE_SERVED;
 	if (all_bytes(copy, 0))
-		return READ_ZEROES;
+		return CG_PAGE_ZEROES;
 	if (all_bytes(copy, CG_POPULATED_BYTE))
-		return READ_POPULATED;
-	return READ_OTHER;
+		return CG_PAGE_POPULATED;
+	return CG_PAGE_OTHER;
 }
 
 static void serve_fault(int uffd, const struct uffd_msg *msg, const void *served_page,
@@ -188,7 +188,7 @@ void touch_hole(int *uffd, void *page, long timeout_ms, struct touch_result *r)
 	pthread_t thread;
 
 	memset(r, 0, sizeof(*r));
-	r->content = READ_NOTHING;
+	r->content = CG_PAGE_UNREAD;
 	if (!t || !served_page || !(t->copy = malloc(page_size))) {
 		format_into(r->failure, sizeof(r->failure), "out of memory");
 		goto free_all;
@@ -221,7 +221,7 @@ struct remote_reader {
 	int reply_fd;
 	bool done;
 	bool broken;
-	enum touched_content content;
+	enum cg_page_content content;
 };
 
 static bool remote_reader_done(void *arg)
@@ -245,10 +245,10 @@ void touch_hole_remote(int *uffd, void *page, bool (*start_touch)(void *arg), vo
 		       int reply_fd, long timeout_ms, struct touch_result *r)
 {
 	unsigned char *served_page = malloc(page_size);
-	struct remote_reader rr = { .reply_fd = reply_fd, .content = READ_NOTHING };
+	struct remote_reader rr = { .reply_fd = reply_fd, .content = CG_PAGE_UNREAD };
 
 	memset(r, 0, sizeof(*r));
-	r->content = READ_NOTHING;
+	r->content = CG_PAGE_UNREAD;
 	if (!served_page) {
 		format_into(r->failure, sizeof(r->failure), "out of memory");
 		return;
@@ -313,16 +313,4 @@ bool uffd_event_wait_finish(struct uffd_event_waiter *w)
 {
 	pthread_join(w->thread, NULL);
 	return w->got;
-}
-
-const char *touched_content_name(enum touched_content content)
-{
-	switch (content) {
-	case READ_SERVED:	return "the served pattern";
-	case READ_ZEROES:	return "zeroes";
-	case READ_POPULATED:	return "populated data";
-	case READ_OTHER:	return "unexpected bytes";
-	case READ_NOTHING:	break;
-	}
-	return "nothing";
 }

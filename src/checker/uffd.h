@@ -12,15 +12,8 @@
 #include <stdint.h>
 #include <pthread.h>
 
+#include "cg_extent.h"
 #include "cg_uffd.h"
-
-enum touched_content {
-	READ_NOTHING,	/* the toucher never finished */
-	READ_SERVED,	/* the page the fault handler copied in */
-	READ_ZEROES,	/* a zero-filled page: nobody asked the pager */
-	READ_POPULATED,	/* the populate pattern: the page was never a hole */
-	READ_OTHER,
-};
 
 /* Plain data: the other-process scenario sends it through a pipe. */
 struct touch_result {
@@ -31,7 +24,7 @@ struct touch_result {
 	bool toucher_stuck;	/* still blocked after that: keep its mapping */
 	int copy_errno;
 	long fault_offset;	/* fault address minus touched page */
-	enum touched_content content;
+	enum cg_page_content content;
 	char failure[96];	/* set when the test itself could not run */
 };
 
@@ -60,15 +53,14 @@ void touch_hole(int *uffd, void *page, long timeout_ms, struct touch_result *res
 /*
  * The same test when another process reads the page: `start_touch` asks it
  * to (returns false when it cannot), and the process answers one
- * enum touched_content on `reply_fd` once the read returned. Faults are
+ * enum cg_page_content on `reply_fd` once the read returned. Faults are
  * served here on *uffd (a uffd of that process's mm, e.g. from
  * UFFD_EVENT_FORK); timeout handling as for touch_hole.
  */
 void touch_hole_remote(int *uffd, void *page, bool (*start_touch)(void *arg), void *arg,
 		       int reply_fd, long timeout_ms, struct touch_result *result);
 
-enum touched_content classify_page(const unsigned char *copy);
-const char *touched_content_name(enum touched_content content);
+enum cg_page_content classify_page(const unsigned char *copy);
 
 /*
  * A thread that reads the next non-fault event of type `event` from a uffd,

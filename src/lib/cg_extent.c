@@ -14,6 +14,18 @@ size_t pages_per_extent(void)
 	return CG_EXTENT_SIZE / page_size;
 }
 
+const char *cg_page_content_name(enum cg_page_content content)
+{
+	switch (content) {
+	case CG_PAGE_UNREAD: return "nothing (toucher never finished)";
+	case CG_PAGE_ZEROES: return "zeroes";
+	case CG_PAGE_POPULATED: return "the populated pattern";
+	case CG_PAGE_SERVED: return "the pager's page";
+	case CG_PAGE_OTHER: break;
+	}
+	return "unexpected data";
+}
+
 int cg_memfd_create(const char *name, size_t size)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC);

@@ -29,6 +29,17 @@ size_t pages_per_extent(void);
 #define CG_POPULATED_BYTE 0x5a
 #define CG_SERVED_BYTE    0xc3
 
+/* What a read of a page found: one vocabulary for every program. */
+enum cg_page_content {
+	CG_PAGE_UNREAD,		/* the reader never finished */
+	CG_PAGE_ZEROES,		/* zero-filled: nobody asked the pager */
+	CG_PAGE_POPULATED,	/* what was written before: the page was never a hole */
+	CG_PAGE_SERVED,		/* the page the pager supplied */
+	CG_PAGE_OTHER,
+};
+
+const char *cg_page_content_name(enum cg_page_content content);
+
 enum cg_fill {
 	CG_FILL_EVEN_PAGES,	/* even pages written, odd pages left as holes */
 	CG_FILL_ALL_PAGES,	/* no hole at all */

@@ -11,32 +11,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *page_content_name(enum page_content content)
-{
-	switch (content) {
-	case PAGE_UNREAD: return "nothing (toucher never finished)";
-	case PAGE_ZEROES: return "zeroes";
-	case PAGE_POPULATED: return "the populated pattern";
-	case PAGE_SERVED: return "the pager's page";
-	case PAGE_OTHER: break;
-	}
-	return "unexpected data";
-}
-
 void pattern_fill(void *page, unsigned mark, size_t index)
 {
 	cg_stamp_fill(page, page_size, cg_stamp(mark, 0, index));
 }
 
-enum page_content page_classify(const volatile void *page, size_t index)
+enum cg_page_content page_classify(const volatile void *page, size_t index)
 {
 	if (cg_words_all(page, page_size, 0))
-		return PAGE_ZEROES;
+		return CG_PAGE_ZEROES;
 	if (cg_words_all(page, page_size, cg_stamp(MARK_POPULATED, 0, index)))
-		return PAGE_POPULATED;
+		return CG_PAGE_POPULATED;
 	if (cg_words_all(page, page_size, cg_stamp(MARK_SERVED, 0, index)))
-		return PAGE_SERVED;
-	return PAGE_OTHER;
+		return CG_PAGE_SERVED;
+	return CG_PAGE_OTHER;
 }
 
 bool page_populated_initially(size_t index)

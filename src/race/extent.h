@@ -10,24 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cg_extent.h"
 #include "cg_page_stamp.h"
 
 /* Each 64-bit word of a page holds the stamp of a mark and the page index. */
 #define MARK_POPULATED 0x504f	/* "PO": written before the collapse */
 #define MARK_SERVED    0x5352	/* "SR": supplied by the pager */
 
-enum page_content {
-	PAGE_UNREAD,		/* the toucher never finished */
-	PAGE_ZEROES,		/* zero-filled: nobody asked the pager */
-	PAGE_POPULATED,		/* the pattern written before the collapse */
-	PAGE_SERVED,		/* the page the pager supplied for this index */
-	PAGE_OTHER,
-};
-
-const char *page_content_name(enum page_content content);
 /* cg_stamp_fill of one page with cg_stamp(mark, 0, index). */
 void pattern_fill(void *page, unsigned mark, size_t index);
-enum page_content page_classify(const volatile void *page, size_t index);
+enum cg_page_content page_classify(const volatile void *page, size_t index);
 
 /* A memfd of one extent with the even pages written (pwrite, no mapping). */
 int extent_create(char *why, size_t why_size);

@@ -60,16 +60,16 @@ static void check_return(struct race_ctx *ctx, long madv)
 	}
 }
 
-static enum page_content content_of(enum index_state state)
+static enum cg_page_content content_of(enum index_state state)
 {
 	switch (state) {
-	case INDEX_POPULATED: return PAGE_POPULATED;
+	case INDEX_POPULATED: return CG_PAGE_POPULATED;
 	case INDEX_HOLE:	/* once the pager was asked */
-	case INDEX_SERVED: return PAGE_SERVED;
+	case INDEX_SERVED: return CG_PAGE_SERVED;
 	case INDEX_ALLOCATED:
 	case INDEX_ZEROED: break;
 	}
-	return PAGE_ZEROES;
+	return CG_PAGE_ZEROES;
 }
 
 /* lseek and mincore of the whole extent, before anything reads it. */
@@ -88,7 +88,7 @@ static bool look_at_page_cache(struct race_ctx *ctx)
 static const char *index_wrong(struct race_ctx *ctx, size_t i, char *why, size_t size)
 {
 	enum index_state state = ctx->expect[i];
-	enum page_content content;
+	enum cg_page_content content;
 
 	if (state == INDEX_ALLOCATED)
 		return NULL;	/* 6.1's lseek and mincore call it a hole: see the probe */
@@ -106,7 +106,7 @@ static const char *index_wrong(struct race_ctx *ctx, size_t i, char *why, size_t
 	content = page_classify(ctx->cmap + i * page_size, i);
 	if (content == content_of(state))
 		return NULL;
-	format_into(why, size, "reads %s", page_content_name(content));
+	format_into(why, size, "reads %s", cg_page_content_name(content));
 	return why;
 }
 
@@ -224,16 +224,16 @@ static void judge_touch(struct race_ctx *ctx, const struct toucher *t, bool faul
 	enum index_state state = ctx->expect[i];
 	int events = atomic_load(&ctx->monitor.events[i]);
 	bool want_event = faulted_while_parked || state == INDEX_HOLE;
-	enum page_content want = faulted_while_parked ? PAGE_SERVED : content_of(state);
+	enum cg_page_content want = faulted_while_parked ? CG_PAGE_SERVED : content_of(state);
 	const char *when = faulted_while_parked ? " (faulted while parked)" : "";
 
 	if ((events > 0) == want_event && t->content == want)
 		row_fact(ctx, "page %zu%s: %s, read %s", i, when, events ? "event" : "no event",
-			 page_content_name(t->content));
+			 cg_page_content_name(t->content));
 	else
 		row_fail(ctx, "page %zu%s through the armed mapping: %s, read %s (expected %s, %s)", i,
-			 when, events ? "event" : "no event", page_content_name(t->content),
-			 want_event ? "an event" : "no event", page_content_name(want));
+			 when, events ? "event" : "no event", cg_page_content_name(t->content),
+			 want_event ? "an event" : "no event", cg_page_content_name(want));
 }
 
 /* A fault that did not complete while parked (it was judged if it did). */

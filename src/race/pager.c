@@ -91,6 +91,6 @@ int toucher_start(struct toucher *t, const char *map, size_t index)
 {
 	t->map = map;
 	t->index = index;
-	t->content = PAGE_UNREAD;
+	t->content = CG_PAGE_UNREAD;
 	return worker_start(&t->worker, "the read through the armed mapping", toucher_main, t);
 }

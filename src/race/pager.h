@@ -41,7 +41,7 @@ struct toucher {
 	struct worker worker;
 	const char *map;
 	size_t index;
-	enum page_content content;
+	enum cg_page_content content;
 };
 
 /* Reads page `index` of `map` in a new thread. */

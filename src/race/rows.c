@@ -82,12 +82,12 @@ static void fault_while_parked(struct race_ctx *ctx)
 	if (!completes_while_parked(ctx, &t->worker))
 		return;
 	events = atomic_load(&ctx->monitor.events[FAULT_PAGE]);
-	if (events == 1 && t->content == PAGE_SERVED)
+	if (events == 1 && t->content == CG_PAGE_SERVED)
 		row_fact(ctx, "its event reached the pager %lld ms after the fault, it read the pager's page",
 			 atomic_load(&ctx->monitor.first_event_ms[FAULT_PAGE]) - t->worker.started_ms);
 	else
 		row_fail(ctx, "the fault on page %d while parked: %d events, read %s", FAULT_PAGE,
-			 events, page_content_name(t->content));
+			 events, cg_page_content_name(t->content));
 }
 
 /* The pager supplies a hole on its own initiative (post-copy's background push). */

@@ -195,7 +195,7 @@ static bool set_up(struct race_ctx *ctx)
 	 * table: 6.1's MADV_COLLAPSE reports EINVAL (SCAN_PMD_NULL) for a
 	 * range without one even when the page cache collapse succeeded.
 	 */
-	if (page_classify(ctx->cmap, 0) != PAGE_POPULATED) {
+	if (page_classify(ctx->cmap, 0) != CG_PAGE_POPULATED) {
 		row_fail(ctx, "set-up: page 0 does not read the populated pattern");
 		return false;
 	}
