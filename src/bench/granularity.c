@@ -31,7 +31,7 @@ static int tally(int fd, struct gran_result *res)
 	res->other_total = GRAN_EXTENTS - 1;
 	res->armed_collapsed = false;
 	for (int e = 0; e < GRAN_EXTENTS; e++) {
-		long holes = shm_holes(fd, (off_t)(e * EXTENT_SIZE), EXTENT_SIZE);
+		long holes = shm_holes(fd, (off_t)(e * CG_EXTENT_SIZE), CG_EXTENT_SIZE);
 
 		if (holes < 0)
 			return -1;
@@ -101,8 +101,8 @@ out:
 void granularity_run(enum gran_path path, double khugepaged_timeout_s,
 		     struct gran_result *res)
 {
-	size_t len = GRAN_EXTENTS * EXTENT_SIZE;
-	off_t armed_off = (off_t)(GRAN_ARMED * EXTENT_SIZE);
+	size_t len = GRAN_EXTENTS * CG_EXTENT_SIZE;
+	off_t armed_off = (off_t)(GRAN_ARMED * CG_EXTENT_SIZE);
 	char *whole = NULL, *armed = NULL;
 	int fd, uffd = -1;
 	long holes;
@@ -113,7 +113,7 @@ void granularity_run(enum gran_path path, double khugepaged_timeout_s,
 	fd = shm_create("collapse-bench-granularity", len);
 	if (fd < 0)
 		goto out;
-	if (shm_fill(fd, 0, len, FILL_EVEN))
+	if (shm_fill(fd, 0, len, CG_FILL_EVEN_PAGES))
 		goto out;
 	holes = shm_holes(fd, 0, len);
 	if (holes != (long)(len / page_size / 2)) {
@@ -121,15 +121,15 @@ void granularity_run(enum gran_path path, double khugepaged_timeout_s,
 		goto out;
 	}
 	whole = shm_map_aligned(fd, 0, len);
-	armed = whole ? shm_map_aligned(fd, armed_off, EXTENT_SIZE) : NULL;
+	armed = whole ? shm_map_aligned(fd, armed_off, CG_EXTENT_SIZE) : NULL;
 	if (!armed)
 		goto out;
 	uffd = uffd_new();
-	if (uffd < 0 || uffd_register_missing(uffd, armed, EXTENT_SIZE))
+	if (uffd < 0 || uffd_register_missing(uffd, armed, CG_EXTENT_SIZE))
 		goto out;
 	/* Page tables for the whole mapping, as in rows_collapse.c. */
 	for (int e = 0; e < GRAN_EXTENTS; e++)
-		if (whole[e * EXTENT_SIZE] != SHM_FILL_BYTE) {
+		if (whole[e * CG_EXTENT_SIZE] != CG_POPULATED_BYTE) {
 			fail("page 0 of extent %d does not hold what was written", e);
 			goto out;
 		}
@@ -144,7 +144,7 @@ void granularity_run(enum gran_path path, double khugepaged_timeout_s,
 			goto out;
 		for (int e = 0; e < GRAN_EXTENTS; e++)
 			if (res->map[e] != 'C' && res->map[e] != 'Z')
-				madvise(whole + e * EXTENT_SIZE, EXTENT_SIZE, MADV_COLLAPSE);
+				madvise(whole + e * CG_EXTENT_SIZE, CG_EXTENT_SIZE, MADV_COLLAPSE);
 		if (tally(fd, &each))
 			goto out;
 		res->each_other_collapsed = each.other_collapsed;
@@ -161,7 +161,7 @@ out:
 	if (uffd >= 0)
 		close(uffd);
 	if (armed)
-		munmap(armed, EXTENT_SIZE);
+		munmap(armed, CG_EXTENT_SIZE);
 	if (whole)
 		munmap(whole, len);
 	if (fd >= 0)

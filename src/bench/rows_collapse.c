@@ -31,7 +31,7 @@
 
 struct collapse_ctx {
 	int fd;
-	enum fill fill;
+	enum cg_fill fill;
 	char *target;		/* extent 0, never armed */
 	char *armed;		/* extent ARMED_EXTENT, or NULL */
 	size_t file_size;
@@ -45,17 +45,17 @@ static void collapse_teardown(void *arg)
 	if (!c)
 		return;
 	if (c->armed)
-		munmap(c->armed, EXTENT_SIZE);
+		munmap(c->armed, CG_EXTENT_SIZE);
 	if (c->uffd >= 0)
 		close(c->uffd);
 	if (c->target)
-		munmap(c->target, EXTENT_SIZE);
+		munmap(c->target, CG_EXTENT_SIZE);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c);
 }
 
-static int collapse_setup(void **ctx, enum fill fill, bool arm_other)
+static int collapse_setup(void **ctx, enum cg_fill fill, bool arm_other)
 {
 	struct collapse_ctx *c = calloc(1, sizeof(*c));
 
@@ -63,24 +63,24 @@ static int collapse_setup(void **ctx, enum fill fill, bool arm_other)
 		return fail("out of memory");
 	c->fd = c->uffd = -1;
 	c->fill = fill;
-	c->file_size = (arm_other ? ARMED_FILE_EXTENTS : 1) * EXTENT_SIZE;
+	c->file_size = (arm_other ? ARMED_FILE_EXTENTS : 1) * CG_EXTENT_SIZE;
 	c->fd = shm_create("collapse-bench", c->file_size);
 	if (c->fd < 0)
 		goto failed;
-	c->target = shm_map_aligned(c->fd, 0, EXTENT_SIZE);
+	c->target = shm_map_aligned(c->fd, 0, CG_EXTENT_SIZE);
 	if (!c->target)
 		goto failed;
 	if (arm_other) {
-		off_t off = (off_t)(ARMED_EXTENT * EXTENT_SIZE);
+		off_t off = (off_t)(ARMED_EXTENT * CG_EXTENT_SIZE);
 
 		/* The armed extent keeps its holes: the guard has something to protect. */
-		if (shm_fill(c->fd, off, EXTENT_SIZE, FILL_EVEN))
+		if (shm_fill(c->fd, off, CG_EXTENT_SIZE, CG_FILL_EVEN_PAGES))
 			goto failed;
-		c->armed = shm_map_aligned(c->fd, off, EXTENT_SIZE);
+		c->armed = shm_map_aligned(c->fd, off, CG_EXTENT_SIZE);
 		if (!c->armed)
 			goto failed;
 		c->uffd = uffd_new();
-		if (c->uffd < 0 || uffd_register_missing(c->uffd, c->armed, EXTENT_SIZE))
+		if (c->uffd < 0 || uffd_register_missing(c->uffd, c->armed, CG_EXTENT_SIZE))
 			goto failed;
 	}
 	*ctx = c;
@@ -99,17 +99,18 @@ static int collapse_run(void *arg, long reps, uint64_t *timed_ns)
 		long holes;
 		int ret;
 
-		if (shm_punch(c->fd, 0, EXTENT_SIZE) || shm_fill(c->fd, 0, EXTENT_SIZE, c->fill))
+		if (shm_punch(c->fd, 0, CG_EXTENT_SIZE) ||
+		    shm_fill(c->fd, 0, CG_EXTENT_SIZE, c->fill))
 			return -1;
-		if (*(volatile char *)c->target != SHM_FILL_BYTE)
+		if (*(volatile char *)c->target != CG_POPULATED_BYTE)
 			return fail("page 0 of the extent does not hold what was written");
 		t0 = now_ns();
-		ret = madvise(c->target, EXTENT_SIZE, MADV_COLLAPSE);
+		ret = madvise(c->target, CG_EXTENT_SIZE, MADV_COLLAPSE);
 		t1 = now_ns();
 		if (ret)
 			return fail("MADV_COLLAPSE: %s", errno_name(errno));
 		*timed_ns += t1 - t0;
-		holes = shm_holes(c->fd, 0, EXTENT_SIZE);
+		holes = shm_holes(c->fd, 0, CG_EXTENT_SIZE);
 		if (holes < 0)
 			return -1;
 		if (holes)
@@ -120,17 +121,17 @@ static int collapse_run(void *arg, long reps, uint64_t *timed_ns)
 
 static int setup_holey(void **ctx)
 {
-	return collapse_setup(ctx, FILL_EVEN, false);
+	return collapse_setup(ctx, CG_FILL_EVEN_PAGES, false);
 }
 
 static int setup_full_armed_other(void **ctx)
 {
-	return collapse_setup(ctx, FILL_ALL, true);
+	return collapse_setup(ctx, CG_FILL_ALL_PAGES, true);
 }
 
 static int setup_holey_armed_other(void **ctx)
 {
-	return collapse_setup(ctx, FILL_EVEN, true);
+	return collapse_setup(ctx, CG_FILL_EVEN_PAGES, true);
 }
 
 const struct row collapse_rows[] = {

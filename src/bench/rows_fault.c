@@ -23,7 +23,7 @@ struct fault_ctx {
 	size_t pages, cursor;
 	bool uffd_served;
 	int uffd;
-	struct pager pager;
+	struct cg_pager pager;
 };
 
 static void fault_teardown(void *arg)
@@ -32,11 +32,11 @@ static void fault_teardown(void *arg)
 
 	if (!c)
 		return;
-	pager_stop(&c->pager);
+	cg_pager_stop(&c->pager);
 	if (c->uffd >= 0)
 		close(c->uffd);
 	if (c->map)
-		munmap(c->map, EXTENT_SIZE);
+		munmap(c->map, CG_EXTENT_SIZE);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c);
@@ -52,17 +52,17 @@ static int fault_setup(void **ctx, bool uffd_served)
 	c->pages = pages_per_extent();
 	c->cursor = c->pages;	/* the first run starts with a reset */
 	c->uffd_served = uffd_served;
-	c->fd = shm_create("collapse-bench-fault", EXTENT_SIZE);
+	c->fd = shm_create("collapse-bench-fault", CG_EXTENT_SIZE);
 	if (c->fd < 0)
 		goto failed;
-	if (!uffd_served && shm_fill(c->fd, 0, EXTENT_SIZE, FILL_ALL))
+	if (!uffd_served && shm_fill(c->fd, 0, CG_EXTENT_SIZE, CG_FILL_ALL_PAGES))
 		goto failed;
-	c->map = shm_map_aligned(c->fd, 0, EXTENT_SIZE);
+	c->map = shm_map_aligned(c->fd, 0, CG_EXTENT_SIZE);
 	if (!c->map)
 		goto failed;
 	if (uffd_served) {
 		c->uffd = uffd_new();
-		if (c->uffd < 0 || uffd_register_missing(c->uffd, c->map, EXTENT_SIZE) ||
+		if (c->uffd < 0 || uffd_register_missing(c->uffd, c->map, CG_EXTENT_SIZE) ||
 		    pager_start(&c->pager, c->uffd))
 			goto failed;
 	}
@@ -77,8 +77,8 @@ failed:
 static int reset(struct fault_ctx *c)
 {
 	if (c->uffd_served)
-		return shm_punch(c->fd, 0, EXTENT_SIZE);
-	if (madvise(c->map, EXTENT_SIZE, MADV_DONTNEED))
+		return shm_punch(c->fd, 0, CG_EXTENT_SIZE);
+	if (madvise(c->map, CG_EXTENT_SIZE, MADV_DONTNEED))
 		return fail("MADV_DONTNEED: %s", errno_name(errno));
 	return 0;
 }
@@ -95,8 +95,8 @@ static int fault_run(void *arg, long reps, uint64_t *timed_ns)
 		bool bad = false;
 
 		if (n == 0) {
-			if (c->uffd_served && c->pager.error[0])
-				return fail("pager: %s", c->pager.error);
+			if (c->uffd_served && pager_failure(&c->pager))
+				return -1;
 			if (reset(c))
 				return -1;
 			c->cursor = 0;
@@ -109,7 +109,7 @@ static int fault_run(void *arg, long reps, uint64_t *timed_ns)
 		if (c->uffd_served) {
 			/* A read: the fault asks the pager, which copies the page in. */
 			for (size_t i = 0; i < n; i++, page += page_size)
-				bad |= *page != (char)PAGER_BYTE;
+				bad |= *page != (char)CG_SERVED_BYTE;
 		} else {
 			/* A write: no fault-around, one fault per page. */
 			for (size_t i = 0; i < n; i++, page += page_size)

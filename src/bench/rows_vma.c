@@ -59,7 +59,7 @@ static struct vma_ctx *vma_new(int n, bool anon, bool armed)
 		return NULL;
 	}
 	c->uffd = -1;
-	c->len = EXTENT_SIZE;
+	c->len = CG_EXTENT_SIZE;
 	c->anon = anon;
 	for (int i = 0; i < n; i++)
 		c->fds[i] = -1;

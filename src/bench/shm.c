@@ -4,66 +4,33 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
+
+/* The library's extents (cg_extent.h) with bench's fail() reasons. */
 
 int shm_create(const char *name, size_t size)
 {
-	int fd = memfd_create(name, MFD_CLOEXEC);
+	int fd = cg_memfd_create(name, size);
 
-	if (fd < 0)
-		return fail("memfd_create: %s", errno_name(errno));
-	if (ftruncate(fd, (off_t)size)) {
-		int err = errno;
-
-		close(fd);
-		return fail("ftruncate memfd: %s", errno_name(err));
-	}
-	return fd;
+	return fd < 0 ? fail("memfd_create: %s", errno_name(-fd)) : fd;
 }
 
 void *shm_map_aligned(int fd, off_t off, size_t len)
 {
-	size_t span = len + EXTENT_SIZE;
-	char *area = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *start;
+	void *map = map_aligned(fd, off, len, PROT_READ | PROT_WRITE);
 
-	if (area == MAP_FAILED) {
-		fail("mmap reservation: %s", errno_name(errno));
-		return NULL;
-	}
-	start = (char *)(((uintptr_t)area + EXTENT_SIZE - 1) & ~(EXTENT_SIZE - 1));
-	if (mmap(start, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off) ==
-	    MAP_FAILED) {
+	if (map == MAP_FAILED) {
 		fail("mmap memfd: %s", errno_name(errno));
-		munmap(area, span);
 		return NULL;
 	}
-	if (start > area)
-		munmap(area, (size_t)(start - area));
-	if (start + len < area + span)
-		munmap(start + len, (size_t)(area + span - (start + len)));
-	return start;
+	return map;
 }
 
-int shm_fill(int fd, off_t off, size_t len, enum fill fill)
+int shm_fill(int fd, off_t off, size_t len, enum cg_fill fill)
 {
-	static char *page;
-	size_t step = fill == FILL_EVEN ? 2 * page_size : page_size;
+	int err = cg_extent_fill(fd, off, len, fill);
 
-	if (!page) {
-		page = malloc(page_size);
-		if (!page)
-			return fail("out of memory");
-		memset(page, SHM_FILL_BYTE, page_size);
-	}
-	for (size_t pos = 0; pos < len; pos += step)
-		if (pwrite(fd, page, page_size, off + (off_t)pos) != (ssize_t)page_size)
-			return fail("pwrite memfd: %s", errno_name(errno));
-	return 0;
+	return err ? fail("pwrite memfd: %s", errno_name(-err)) : 0;
 }
 
 int shm_punch(int fd, off_t off, size_t len)
@@ -75,23 +42,7 @@ int shm_punch(int fd, off_t off, size_t len)
 
 long shm_holes(int fd, off_t off, size_t len)
 {
-	off_t end = off + (off_t)len, pos = off;
-	long holes = 0;
+	long holes = cg_count_holes(fd, off, len);
 
-	while (pos < end) {
-		off_t hole = lseek(fd, pos, SEEK_HOLE), data;
-
-		if (hole < 0)
-			return fail("lseek SEEK_HOLE: %s", errno_name(errno));
-		if (hole >= end)
-			break;
-		data = lseek(fd, hole, SEEK_DATA);
-		if (data < 0 && errno != ENXIO)
-			return fail("lseek SEEK_DATA: %s", errno_name(errno));
-		if (data < 0 || data > end)
-			data = end;
-		holes += (long)((data - hole) / (off_t)page_size);
-		pos = data;
-	}
-	return holes;
+	return holes < 0 ? fail("lseek SEEK_HOLE/SEEK_DATA: %s", errno_name((int)-holes)) : holes;
 }

@@ -1,34 +1,24 @@
-/* userfaultfd: opening, MISSING registration, and a pager thread. */
+/* userfaultfd (cg_uffd.h) with bench's fail() reasons: -1 and fail_reason on error. */
 #ifndef COLLAPSE_BENCH_UFFD_H
 #define COLLAPSE_BENCH_UFFD_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 
-/* A userfaultfd (no extra feature); -1 and fail_reason when there is none. */
+#include "cg_uffd.h"
+
+#define PAGER_POLL_MS 100
+
+/* A userfaultfd (no extra feature). */
 int uffd_new(void);
 int uffd_register_missing(int uffd, void *addr, size_t len);
 int uffd_unregister(int uffd, void *addr, size_t len);
 
 /*
- * A thread that answers every MISSING fault on `uffd` with UFFDIO_COPY of
- * a page of PAGER_BYTE. It polls with a timeout, so pager_stop() always
- * returns; a failure stops it and is kept in `error`.
+ * The library's pager on its own thread: answers every MISSING fault on
+ * `uffd` with a page of CG_SERVED_BYTE; a failure stops it (pager_failure
+ * then says so). cg_pager_stop() stops it.
  */
-#define PAGER_BYTE 0xc3
-
-struct pager {
-	int uffd;
-	pthread_t thread;
-	atomic_bool stop;
-	atomic_long served;
-	char *source;
-	char error[128];
-	int started;
-};
-
-int pager_start(struct pager *pager, int uffd);
-void pager_stop(struct pager *pager);
+int pager_start(struct cg_pager *pager, int uffd);
+int pager_failure(struct cg_pager *pager);
 
 #endif

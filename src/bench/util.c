@@ -7,15 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-size_t page_size = 4096;
 bool verbose;
 const char cg_prog_name[] = "collapse-bench";
 char fail_reason[256];
-
-size_t pages_per_extent(void)
-{
-	return EXTENT_SIZE / page_size;
-}
 
 int fail(const char *fmt, ...)
 {

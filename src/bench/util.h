@@ -6,15 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cg_extent.h"
 #include "cg_util.h"
 
-/* One PMD-sized THP extent of a shmem file. */
-#define EXTENT_SIZE (2UL << 20)
-
-extern size_t page_size;
 extern bool verbose;
-
-size_t pages_per_extent(void);
 
 /*
  * The reason of the last failure, set by fail() (which returns -1 so that

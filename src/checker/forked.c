@@ -39,7 +39,7 @@ child_main(int command_fd, int reply_fd, pid_t parent, long timeout_ms)
 
 	for (;;) {
 		struct command command;
-		enum touched_content content;
+		enum cg_page_content content;
 
 		if (!read_full(command_fd, &command, sizeof(command), give_up) ||
 		    command.op != 'T')

@@ -14,7 +14,7 @@
 struct forked_child {
 	pid_t pid;
 	int command_fd;
-	int reply_fd;		/* one enum touched_content per touch */
+	int reply_fd;		/* one enum cg_page_content per touch */
 	void *touch_page;	/* for forked_start_touch */
 };
 

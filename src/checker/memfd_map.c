@@ -22,18 +22,11 @@
 
 int memfd_make(size_t size, char *why, size_t why_size)
 {
-	int fd = memfd_create("collapse-check", MFD_CLOEXEC);
+	int fd = cg_memfd_create("collapse-check", size);
 
-	if (fd < 0) {
-		format_into(why, why_size, "memfd_create: %s", errno_name(errno));
-		return -1;
-	}
-	if (ftruncate(fd, (off_t)size)) {
-		format_into(why, why_size, "ftruncate memfd: %s", errno_name(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
+	if (fd < 0)
+		format_into(why, why_size, "memfd_create of %zu bytes: %s", size, errno_name(-fd));
+	return fd < 0 ? -1 : fd;
 }
 
 #ifndef TMPFS_MAGIC
@@ -99,28 +92,14 @@ int tmpfs_file_make(size_t size, char *how, size_t how_size, char *why, size_t w
 	return fd;
 }
 
-/* pwrite, not a store through a mapping: no VMA, so no huge page at fill time. */
-int memfd_fill(int fd, size_t size, enum fill_pattern pattern, char *why, size_t why_size)
+int memfd_fill(int fd, size_t size, enum cg_fill fill, char *why, size_t why_size)
 {
-	size_t step = pattern == FILL_EVEN_PAGES ? 2 * page_size : page_size;
-	char *page = malloc(page_size);
+	int err = cg_extent_fill(fd, 0, size, fill);
 
-	if (!page) {
-		format_into(why, why_size, "out of memory");
-		return -1;
-	}
-	memset(page, POPULATED_BYTE, page_size);
-	for (size_t off = 0; off < size; off += step) {
-		if (pwrite(fd, page, page_size, (off_t)off) != (ssize_t)page_size) {
-			format_into(why, why_size, "pwrite memfd: %s", errno_name(errno));
-			free(page);
-			return -1;
-		}
-	}
-	free(page);
-	return 0;
+	if (err)
+		format_into(why, why_size, "pwrite memfd: %s", errno_name(-err));
+	return err ? -1 : 0;
 }
-
 
 void *map_extents_aligned(int fd, off_t offset, size_t len)
 {
@@ -145,43 +124,6 @@ int count_vmas(const void *addr, size_t len)
 	}
 	fclose(maps);
 	return n;
-}
-
-long count_holes(int fd, off_t start, size_t len)
-{
-	off_t end = start + (off_t)len, pos = start;
-	long holes = 0;
-
-	while (pos < end) {
-		off_t data = lseek(fd, pos, SEEK_DATA);
-
-		if (data < 0) {
-			if (errno != ENXIO)
-				return -errno;
-			data = end;	/* nothing but hole up to EOF */
-		}
-		if (data > end)
-			data = end;
-		holes += (long)((data - pos) / (off_t)page_size);
-		if (data >= end)
-			break;
-		pos = lseek(fd, data, SEEK_HOLE);
-		if (pos < 0)
-			return -errno;
-	}
-	return holes;
-}
-
-bool page_is_hole(int fd, off_t offset)
-{
-	off_t data = lseek(fd, offset, SEEK_DATA);
-
-	return data < 0 ? errno == ENXIO : data != offset;
-}
-
-long expected_holes(enum fill_pattern pattern)
-{
-	return pattern == FILL_EVEN_PAGES ? (long)pages_per_extent() / 2 : 0;
 }
 
 static int read_u64_at(const char *path, uint64_t index, uint64_t *value)

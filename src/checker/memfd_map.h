@@ -1,6 +1,6 @@
 /*
- * The memfd under test: creation, PMD-aligned shared mappings, page-cache
- * population with holes, and the two ways to see whether an extent was
+ * The memfd under test (cg_extent.h does the work), a tmpfs file instead,
+ * and the two ways to see whether an extent was
  * collapsed (holes gone from the page cache, or backed by one PMD THP).
  */
 #ifndef COLLAPSE_CHECK_MEMFD_MAP_H
@@ -10,20 +10,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Byte written into populated pages, and the one the fault handler serves. */
-#define POPULATED_BYTE 0x5a
-#define SERVED_BYTE    0xc3
+#include "cg_extent.h"
 
 /* Page of the armed extent that the touch test reads: always a hole. */
 #define TOUCHED_HOLE_PAGE 1
 
-enum fill_pattern {
-	FILL_EVEN_PAGES,	/* even pages written, odd pages left as holes */
-	FILL_ALL_PAGES,		/* no hole at all */
-};
-
 enum thp_state { THP_NO, THP_YES, THP_UNKNOWN };
 
+/* cg_memfd_create and cg_extent_fill (cg_extent.h) with the checker's reasons in why. */
 int memfd_make(size_t size, char *why, size_t why_size);
 /*
  * A regular file of `size` bytes on a tmpfs: a private tmpfs mount
@@ -33,7 +27,7 @@ int memfd_make(size_t size, char *why, size_t why_size);
  * can be had (SKIP). `how` tells which one was used.
  */
 int tmpfs_file_make(size_t size, char *how, size_t how_size, char *why, size_t why_size);
-int memfd_fill(int fd, size_t size, enum fill_pattern pattern, char *why, size_t why_size);
+int memfd_fill(int fd, size_t size, enum cg_fill fill, char *why, size_t why_size);
 
 /* Map [offset, offset + len) of fd shared, each extent PMD-aligned. */
 void *map_extents_aligned(int fd, off_t offset, size_t len);
@@ -41,10 +35,6 @@ void *map_extents_aligned(int fd, off_t offset, size_t len);
 /* reserve_aligned() (a PROT_NONE placeholder at an extent-aligned address): cg_util.h. */
 /* VMAs of this process overlapping [addr, addr + len), from /proc/self/maps; -1 on error. */
 int count_vmas(const void *addr, size_t len);
-
-long count_holes(int fd, off_t start, size_t len);
-bool page_is_hole(int fd, off_t offset);
-long expected_holes(enum fill_pattern pattern);
 
 /*
  * Whether the extent mapped at `extent` (a mapping that is not armed, whose

@@ -21,8 +21,8 @@
 
 void collapse_job_observe(struct collapse_job *job)
 {
-	job->holes_after = count_holes(job->memfd, job->file_offset, EXTENT_SIZE);
-	if (job->pattern == FILL_EVEN_PAGES) {
+	job->holes_after = cg_count_holes(job->memfd, job->file_offset, CG_EXTENT_SIZE);
+	if (job->pattern == CG_FILL_EVEN_PAGES) {
 		job->collapsed = job->holes_after == 0;
 		return;
 	}
@@ -60,7 +60,7 @@ static void madv_trigger(struct collapse_job *job)
 	give_page_table(job);
 	/* EAGAIN is transient (page locked, not yet on the LRU): retry a little. */
 	for (int tries = 0; tries < MADV_COLLAPSE_TRIES; tries++) {
-		job->madv_ret = madvise(job->addr, EXTENT_SIZE, MADV_COLLAPSE);
+		job->madv_ret = madvise(job->addr, CG_EXTENT_SIZE, MADV_COLLAPSE);
 		job->madv_errno = job->madv_ret ? errno : 0;
 		if (job->madv_errno != EAGAIN)
 			break;
@@ -112,7 +112,7 @@ static int khugepaged_prepare(struct collapse_job *job, char *why, size_t why_si
 	 * MADV_HUGEPAGE and only the second one puts the mm on khugepaged's list.
 	 */
 	for (int i = 0; i < 2; i++) {
-		if (madvise(job->addr, EXTENT_SIZE, MADV_HUGEPAGE)) {
+		if (madvise(job->addr, CG_EXTENT_SIZE, MADV_HUGEPAGE)) {
 			format_into(why, why_size, "MADV_HUGEPAGE: %s", errno_name(errno));
 			return -1;
 		}

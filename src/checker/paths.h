@@ -18,7 +18,7 @@ struct collapse_job {
 	int memfd;
 	off_t file_offset;	/* of the target extent */
 	const char *reader;	/* target extent in a non-armed mapping, or NULL */
-	enum fill_pattern pattern;
+	enum cg_fill pattern;
 	long timeout_ms;
 
 	/* outcome */

@@ -160,50 +160,50 @@ static const struct step tmpfs_other_vma[] = {
 };
 
 #define STEPS(n, file_kind, uffd_features, script) \
-	n, 0, 0, FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING, \
+	n, 0, 0, CG_FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING, \
 	file_kind, uffd_features, script
 
 /*
- * Every memfd is filled with FILL_EVEN_PAGES (odd pages stay holes) unless
+ * Every memfd is filled with CG_FILL_EVEN_PAGES (odd pages stay holes) unless
  * the row says otherwise; the touch test reads page TOUCHED_HOLE_PAGE of the
  * armed extent (of each checked extent in multi-step rows).
  */
 const struct scenario scenarios[] = {
 	{ "other-vma", KIND_SAFETY,
 	  "memfd mapped twice, one mapping armed MISSING, collapse via the other",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  1, 0, 0, CG_FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "same-vma", KIND_SAFETY,
 	  "collapse through the armed mapping itself",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_ARMED_MAPPING,
+	  1, 0, 0, CG_FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_ARMED_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "other-process", KIND_SAFETY,
 	  "armed in a child process (own mm), the parent collapses via its mapping",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_IN_CHILD, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  1, 0, 0, CG_FILL_EVEN_PAGES, ARMED_IN_CHILD, UFFD_KEPT, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "below-armed", KIND_CONTROL,
 	  "3-extent file, extent 1 armed, collapse extent 0 via another mapping",
-	  3, 1, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  3, 1, 0, CG_FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "above-armed", KIND_CONTROL,
 	  "3-extent file, extent 1 armed, collapse extent 2 via another mapping",
-	  3, 1, 2, FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  3, 1, 2, CG_FILL_EVEN_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "populated-armed", KIND_CONTROL,
 	  "fully populated extent (no hole) armed, collapse via the other mapping",
-	  1, 0, 0, FILL_ALL_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  1, 0, 0, CG_FILL_ALL_PAGES, ARMED_HERE, UFFD_KEPT, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "after-unregister", KIND_CONTROL,
 	  "armed then UFFDIO_UNREGISTER before the collapse",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_UNREGISTERED, VIA_OTHER_MAPPING,
+	  1, 0, 0, CG_FILL_EVEN_PAGES, ARMED_HERE, UFFD_UNREGISTERED, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "after-close", KIND_CONTROL,
 	  "armed then the userfaultfd closed before the collapse",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_HERE, UFFD_CLOSED, VIA_OTHER_MAPPING,
+	  1, 0, 0, CG_FILL_EVEN_PAGES, ARMED_HERE, UFFD_CLOSED, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ NO_UFFD_SCENARIO, KIND_CONTROL,
 	  "no userfaultfd at all: the path collapses a holey extent",
-	  1, 0, 0, FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING,
+	  1, 0, 0, CG_FILL_EVEN_PAGES, ARMED_NOWHERE, UFFD_KEPT, VIA_OTHER_MAPPING,
 	  FILE_MEMFD, 0, NULL },
 	{ "split-merge", KIND_LIFECYCLE,
 	  "armed VMA split by mprotect, merged back, unregistered: safe in both parts "
@@ -286,18 +286,18 @@ static int setup_file(struct run *run)
 	const struct scenario *sc = run->sc;
 	long holes;
 
-	run->file_size = sc->n_extents * EXTENT_SIZE;
+	run->file_size = sc->n_extents * CG_EXTENT_SIZE;
 	run->memfd = memfd_make(run->file_size, run->why, sizeof(run->why));
 	if (run->memfd < 0)
 		return -1;
 	if (memfd_fill(run->memfd, run->file_size, sc->pattern, run->why, sizeof(run->why)))
 		return -1;
 	for (unsigned e = 0; e < sc->n_extents; e++) {
-		holes = count_holes(run->memfd, (off_t)(e * EXTENT_SIZE), EXTENT_SIZE);
-		if (holes != expected_holes(sc->pattern)) {
+		holes = cg_count_holes(run->memfd, (off_t)(e * CG_EXTENT_SIZE), CG_EXTENT_SIZE);
+		if (holes != cg_fill_holes(sc->pattern)) {
 			format_into(run->why, sizeof(run->why),
 				    "setup: extent %u has %ld holes after filling, expected %ld",
-				    e, holes, expected_holes(sc->pattern));
+				    e, holes, cg_fill_holes(sc->pattern));
 			return -1;
 		}
 	}
@@ -306,7 +306,7 @@ static int setup_file(struct run *run)
 
 static off_t armed_offset(const struct scenario *sc)
 {
-	return (off_t)(sc->armed_extent * EXTENT_SIZE);
+	return (off_t)(sc->armed_extent * CG_EXTENT_SIZE);
 }
 
 /* 0 = armed, 1 = no userfaultfd (SKIP), -1 = broken (ERROR). */
@@ -317,7 +317,7 @@ static int arm(struct run *run)
 	if (sc->armer == ARMED_NOWHERE)
 		return 0;
 	if (sc->armer == ARMED_IN_CHILD) {
-		switch (remote_arm(&run->child, run->memfd, armed_offset(sc), EXTENT_SIZE,
+		switch (remote_arm(&run->child, run->memfd, armed_offset(sc), CG_EXTENT_SIZE,
 				   TOUCHED_HOLE_PAGE * page_size, run->timeout_ms,
 				   run->why, sizeof(run->why))) {
 		case REMOTE_ARMED:	return 0;
@@ -327,7 +327,7 @@ static int arm(struct run *run)
 		return -1;
 	}
 
-	run->armed_map = map_extents_aligned(run->memfd, armed_offset(sc), EXTENT_SIZE);
+	run->armed_map = map_extents_aligned(run->memfd, armed_offset(sc), CG_EXTENT_SIZE);
 	if (run->armed_map == MAP_FAILED) {
 		run->armed_map = NULL;
 		format_into(run->why, sizeof(run->why), "mmap armed: %s", errno_name(errno));
@@ -336,12 +336,12 @@ static int arm(struct run *run)
 	run->uffd = uffd_open(run->why, sizeof(run->why));
 	if (run->uffd < 0)
 		return 1;
-	if (uffd_register_missing(run->uffd, run->armed_map, EXTENT_SIZE,
+	if (uffd_register_missing(run->uffd, run->armed_map, CG_EXTENT_SIZE,
 				  run->why, sizeof(run->why)))
 		return -1;
 
 	if (sc->fate == UFFD_UNREGISTERED &&
-	    uffd_unregister(run->uffd, run->armed_map, EXTENT_SIZE, run->why, sizeof(run->why)))
+	    uffd_unregister(run->uffd, run->armed_map, CG_EXTENT_SIZE, run->why, sizeof(run->why)))
 		return -1;
 	if (sc->fate == UFFD_CLOSED) {
 		close(run->uffd);
@@ -354,7 +354,7 @@ static int map_other(struct run *run)
 {
 	const struct scenario *sc = run->sc;
 
-	if (sc->via == VIA_ARMED_MAPPING && sc->pattern != FILL_ALL_PAGES)
+	if (sc->via == VIA_ARMED_MAPPING && sc->pattern != CG_FILL_ALL_PAGES)
 		return 0;	/* nothing needs a second mapping */
 	run->other_map = map_extents_aligned(run->memfd, 0, run->file_size);
 	if (run->other_map == MAP_FAILED) {
@@ -371,8 +371,8 @@ static int check_not_yet_thp(struct run *run)
 	const struct scenario *sc = run->sc;
 	char how[96];
 
-	if (sc->pattern != FILL_ALL_PAGES ||
-	    extent_thp_state(run->other_map + sc->target_extent * EXTENT_SIZE, how,
+	if (sc->pattern != CG_FILL_ALL_PAGES ||
+	    extent_thp_state(run->other_map + sc->target_extent * CG_EXTENT_SIZE, how,
 			     sizeof(how)) != THP_YES)
 		return 0;
 	format_into(run->why, sizeof(run->why), "setup: extent already a THP before collapse (%s)",
@@ -387,7 +387,7 @@ static void teardown(struct run *run)
 	if (run->uffd >= 0)
 		close(run->uffd);
 	if (run->armed_map && !run->armed_map_busy)
-		munmap(run->armed_map, EXTENT_SIZE);
+		munmap(run->armed_map, CG_EXTENT_SIZE);
 	if (run->other_map)
 		munmap(run->other_map, run->file_size);
 	if (run->memfd >= 0)
@@ -408,7 +408,7 @@ void describe_touch(char *buf, size_t size, const struct touch_result *t)
 	if (t->toucher_stuck)
 		append_to(buf, size, ", toucher still blocked");
 	else
-		append_to(buf, size, ", toucher read %s", touched_content_name(t->content));
+		append_to(buf, size, ", toucher read %s", cg_page_content_name(t->content));
 }
 
 enum verdict safety_verdict(bool hole_kept, const struct touch_result *t)
@@ -416,7 +416,7 @@ enum verdict safety_verdict(bool hole_kept, const struct touch_result *t)
 	/* Only a read that completed while the uffd was still open proves no event. */
 	if (!hole_kept || (t->toucher_done && !t->timed_out && !t->event))
 		return VERDICT_VULNERABLE;
-	if (t->event && t->served && t->content == READ_SERVED)
+	if (t->event && t->served && t->content == CG_PAGE_SERVED)
 		return VERDICT_SAFE;
 	return VERDICT_ERROR;
 }
@@ -425,7 +425,7 @@ static void judge_safety(struct run *run, struct collapse_job *job, struct resul
 {
 	const struct scenario *sc = run->sc;
 	off_t hole = armed_offset(sc) + (off_t)(TOUCHED_HOLE_PAGE * page_size);
-	bool hole_kept = page_is_hole(run->memfd, hole);
+	bool hole_kept = (cg_page_is_hole(run->memfd, hole) == 1);
 	struct touch_result touch;
 	char why[160] = "";
 
@@ -435,7 +435,7 @@ static void judge_safety(struct run *run, struct collapse_job *job, struct resul
 	}
 	res->hole_kept = hole_kept ? TRI_TRUE : TRI_FALSE;
 	append_to(res->detail, sizeof(res->detail), "; holes %ld of %ld left%s",
-		  job->holes_after, expected_holes(sc->pattern),
+		  job->holes_after, cg_fill_holes(sc->pattern),
 		  hole_kept ? "" : ", touched hole zero-filled");
 
 	if (sc->armer == ARMED_IN_CHILD) {
@@ -467,10 +467,10 @@ static void judge_control(struct run *run, struct collapse_job *job, struct resu
 {
 	const struct scenario *sc = run->sc;
 
-	if (sc->pattern == FILL_EVEN_PAGES) {
+	if (sc->pattern == CG_FILL_EVEN_PAGES) {
 		res->hole_kept = job->holes_after > 0 ? TRI_TRUE : TRI_FALSE;
 		append_to(res->detail, sizeof(res->detail), "; holes %ld of %ld left",
-			  job->holes_after, expected_holes(sc->pattern));
+			  job->holes_after, cg_fill_holes(sc->pattern));
 	} else {
 		append_to(res->detail, sizeof(res->detail), "; extent %s a PMD THP (%s)",
 			  job->thp == THP_YES ? "is" : job->thp == THP_NO ? "is not" :
@@ -480,7 +480,7 @@ static void judge_control(struct run *run, struct collapse_job *job, struct resu
 		res->verdict = VERDICT_COLLAPSED;
 	else if (job->inconclusive)
 		res->verdict = VERDICT_SKIP;
-	else if (sc->pattern == FILL_ALL_PAGES && job->thp == THP_UNKNOWN)
+	else if (sc->pattern == CG_FILL_ALL_PAGES && job->thp == THP_UNKNOWN)
 		res->verdict = VERDICT_ERROR;
 	else
 		res->verdict = VERDICT_REFUSED;
@@ -522,10 +522,10 @@ void scenario_run(const struct scenario *sc, const struct collapse_path *path,
 	}
 
 	job.memfd = run.memfd;
-	job.file_offset = (off_t)(sc->target_extent * EXTENT_SIZE);
-	job.addr = sc->via == VIA_ARMED_MAPPING ? run.armed_map
-						: run.other_map + sc->target_extent * EXTENT_SIZE;
-	job.reader = run.other_map ? run.other_map + sc->target_extent * EXTENT_SIZE : NULL;
+	job.file_offset = (off_t)(sc->target_extent * CG_EXTENT_SIZE);
+	job.addr = sc->via == VIA_ARMED_MAPPING ?
+			   run.armed_map : run.other_map + sc->target_extent * CG_EXTENT_SIZE;
+	job.reader = run.other_map ? run.other_map + sc->target_extent * CG_EXTENT_SIZE : NULL;
 	job.pattern = sc->pattern;
 	job.timeout_ms = timeout_ms;
 	if (path->prepare && path->prepare(&job, run.why, sizeof(run.why))) {

@@ -68,7 +68,7 @@ struct scenario {
 	unsigned n_extents;		/* memfd size in 2 MiB extents */
 	unsigned armed_extent;		/* the armed mapping maps exactly this one */
 	unsigned target_extent;		/* the one collapsed */
-	enum fill_pattern pattern;
+	enum cg_fill pattern;
 	enum armer armer;
 	enum uffd_fate fate;
 	enum collapse_via via;

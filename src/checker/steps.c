@@ -80,7 +80,7 @@ static const char *slot_name(enum step_slot slot)
 
 static off_t hole_offset(unsigned extent)
 {
-	return (off_t)(extent * EXTENT_SIZE + TOUCHED_HOLE_PAGE * page_size);
+	return (off_t)(extent * CG_EXTENT_SIZE + TOUCHED_HOLE_PAGE * page_size);
 }
 
 static int setup_file(struct lrun *run)
@@ -88,7 +88,7 @@ static int setup_file(struct lrun *run)
 	long holes;
 	int fd;
 
-	run->file_size = run->sc->n_extents * EXTENT_SIZE;
+	run->file_size = run->sc->n_extents * CG_EXTENT_SIZE;
 	if (run->sc->file == FILE_TMPFS) {
 		fd = tmpfs_file_make(run->file_size, run->file_how, sizeof(run->file_how),
 				     run->why, sizeof(run->why));
@@ -101,14 +101,14 @@ static int setup_file(struct lrun *run)
 	if (fd < 0)
 		return -1;
 	run->fd = fd;
-	if (memfd_fill(fd, run->file_size, FILL_EVEN_PAGES, run->why, sizeof(run->why)))
+	if (memfd_fill(fd, run->file_size, CG_FILL_EVEN_PAGES, run->why, sizeof(run->why)))
 		return -1;
 	for (unsigned e = 0; e < run->sc->n_extents; e++) {
-		holes = count_holes(fd, (off_t)(e * EXTENT_SIZE), EXTENT_SIZE);
-		if (holes != expected_holes(FILL_EVEN_PAGES)) {
+		holes = cg_count_holes(fd, (off_t)(e * CG_EXTENT_SIZE), CG_EXTENT_SIZE);
+		if (holes != cg_fill_holes(CG_FILL_EVEN_PAGES)) {
 			format_into(run->why, sizeof(run->why),
 				    "setup: extent %u has %ld holes after filling, expected %ld",
-				    e, holes, expected_holes(FILL_EVEN_PAGES));
+				    e, holes, cg_fill_holes(CG_FILL_EVEN_PAGES));
 			return -1;
 		}
 	}
@@ -254,7 +254,7 @@ static enum step_status act(struct lrun *run, const struct step *st)
 				       sizeof(run->why)) ? STEP_FAILED : STEP_OK;
 	case STEP_SPLIT:
 	case STEP_MERGE:
-		part = st->op == STEP_SPLIT ? st->extent * EXTENT_SIZE : run->split_len;
+		part = st->op == STEP_SPLIT ? st->extent * CG_EXTENT_SIZE : run->split_len;
 		if (st->op == STEP_SPLIT)
 			run->split_len = part;
 		if (mprotect(slot->base, part,
@@ -309,10 +309,10 @@ static int collapse_extent(struct lrun *run, unsigned extent, struct collapse_jo
 {
 	memset(job, 0, sizeof(*job));
 	job->memfd = run->fd;
-	job->file_offset = (off_t)(extent * EXTENT_SIZE);
-	job->addr = run->other + extent * EXTENT_SIZE;
+	job->file_offset = (off_t)(extent * CG_EXTENT_SIZE);
+	job->addr = run->other + extent * CG_EXTENT_SIZE;
 	job->reader = job->addr;
-	job->pattern = FILL_EVEN_PAGES;
+	job->pattern = CG_FILL_EVEN_PAGES;
 	job->timeout_ms = run->timeout_ms;
 	if (run->path->prepare && run->path->prepare(job, sr->detail, sizeof(sr->detail))) {
 		sr->verdict = VERDICT_ERROR;
@@ -331,7 +331,7 @@ static int collapse_extent(struct lrun *run, unsigned extent, struct collapse_jo
 		return -1;
 	}
 	append_to(sr->detail, sizeof(sr->detail), "; holes %ld of %ld left", job->holes_after,
-		  expected_holes(FILL_EVEN_PAGES));
+		  cg_fill_holes(CG_FILL_EVEN_PAGES));
 	return 0;
 }
 
@@ -361,7 +361,7 @@ static bool check_safe(struct lrun *run, const struct step *st, struct step_resu
 		sr->verdict = VERDICT_SKIP;
 		return true;
 	}
-	hole_kept = page_is_hole(run->fd, hole);
+	hole_kept = (cg_page_is_hole(run->fd, hole) == 1);
 	sr->hole_kept = hole_kept ? TRI_TRUE : TRI_FALSE;
 	if (!hole_kept)
 		append_to(sr->detail, sizeof(sr->detail), ", touched hole zero-filled");
@@ -519,7 +519,8 @@ void steps_run(const struct scenario *sc, const struct collapse_path *path, long
 		goto out;
 	}
 	format_into(res->detail, sizeof(res->detail), "%s%s%s", run.file_how,
-		    sc->features ? ", uffd " : "", sc->features ? uffd_feature_names(sc->features) : "");
+		    sc->features ? ", uffd " : "",
+		    sc->features ? cg_uffd_feature_names(sc->features) : "");
 
 	for (const struct step *st = sc->steps; st->op != STEP_END; st++) {
 		struct step_result *sr;

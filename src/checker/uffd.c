@@ -11,189 +11,47 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef UFFD_USER_MODE_ONLY
-#define UFFD_USER_MODE_ONLY 1
-#endif
-#ifndef USERFAULTFD_IOC_NEW
-#define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
-#endif
 
 #define WAKE_AFTER_CLOSE_MS 2000
 
-static int open_by_syscall(int flags)
-{
-#ifdef __NR_userfaultfd
-	int fd = (int)syscall(__NR_userfaultfd, flags);
-
-	/* vm.unprivileged_userfaultfd=0 still allows user-mode-only faults. */
-	if (fd < 0 && errno == EPERM)
-		fd = (int)syscall(__NR_userfaultfd, flags | UFFD_USER_MODE_ONLY);
-	return fd;
-#else
-	(void)flags;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-static int open_by_device(int flags)
-{
-	int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-	int fd, err;
-
-	if (dev < 0)
-		return -1;
-	fd = ioctl(dev, USERFAULTFD_IOC_NEW, flags);
-	err = errno;
-	close(dev);
-	errno = err;
-	return fd;
-}
-
-static int uffd_open_raw(char *why, size_t why_size)
-{
-	const int flags = O_CLOEXEC | O_NONBLOCK;
-	int syscall_err = 0, fd = open_by_syscall(flags);
-
-	if (fd < 0) {
-		syscall_err = errno;
-		fd = open_by_device(flags);
-	}
-	if (fd < 0)
-		format_into(why, why_size, "no userfaultfd (syscall %s, /dev/userfaultfd %s)",
-			    errno_name(syscall_err), errno_name(errno));
-	return fd;
-}
-
-static int uffd_api(int fd, uint64_t features, uint64_t *offered, char *why, size_t why_size)
-{
-	struct uffdio_api api = { .api = UFFD_API, .features = features };
-
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		int err = errno;
-
-		format_into(why, why_size, "UFFDIO_API%s%s: %s", features ? " " : "",
-			    features ? uffd_feature_names(features) : "", errno_name(err));
-		errno = err;
-		return -1;
-	}
-	if (offered)
-		*offered = api.features;
-	return 0;
-}
-
+/* The checker's reasons: the library returns -errno, the checker says what failed. */
 int uffd_open(char *why, size_t why_size)
 {
-	int fd = uffd_open_raw(why, why_size);
-
-	if (fd >= 0 && uffd_api(fd, 0, NULL, why, why_size)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return uffd_open_features(0, why, why_size);
 }
 
 int uffd_open_features(uint64_t features, char *why, size_t why_size)
 {
-	uint64_t offered = 0;
-	int fd = uffd_open(why, why_size);
+	uint64_t missing;
+	int fd = cg_uffd_open(CG_UFFD_FLAGS, features, &missing);
 
-	if (fd < 0 || !features)
+	if (fd >= 0)
 		return fd;
-	/* UFFDIO_API with no feature requested reports every one the kernel has. */
-	close(fd);
-	fd = uffd_open_raw(why, why_size);
-	if (fd < 0)
-		return -1;
-	if (uffd_api(fd, 0, &offered, why, why_size)) {
-		close(fd);
+	if (!missing) {
+		format_into(why, why_size, "no userfaultfd: %s", errno_name(-fd));
 		return -1;
 	}
-	close(fd);
-	if (features & ~offered) {
-		format_into(why, why_size, "UFFDIO_API does not offer %s",
-			    uffd_feature_names(features & ~offered));
+	if (fd == -EPERM) {
+		format_into(why, why_size, "UFFDIO_API %s: EPERM (a privilege is missing)",
+			    cg_uffd_feature_names(missing));
 		return -2;
 	}
-	fd = uffd_open_raw(why, why_size);
-	if (fd >= 0 && uffd_api(fd, features, NULL, why, why_size)) {
-		/* e.g. EVENT_FORK without CAP_SYS_PTRACE: a missing privilege. */
-		int err = errno;
-
-		close(fd);
-		if (err == EPERM) {
-			append_to(why, why_size, " (a privilege is missing)");
-			return -2;
-		}
-		return -1;
-	}
-	return fd;
-}
-
-const char *uffd_feature_names(uint64_t features)
-{
-	static const struct {
-		uint64_t bit;
-		const char *name;
-	} names[] = {
-		{ UFFD_FEATURE_EVENT_FORK, "EVENT_FORK" },
-		{ UFFD_FEATURE_EVENT_REMAP, "EVENT_REMAP" },
-		{ UFFD_FEATURE_EVENT_REMOVE, "EVENT_REMOVE" },
-		{ UFFD_FEATURE_EVENT_UNMAP, "EVENT_UNMAP" },
-		{ UFFD_FEATURE_MINOR_SHMEM, "MINOR_SHMEM" },
-		{ UFFD_FEATURE_WP_HUGETLBFS_SHMEM, "WP_HUGETLBFS_SHMEM" },
-	};
-	static __thread char text[128];
-
-	text[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(features & names[i].bit))
-			continue;
-		append_to(text, sizeof(text), "%s%s", text[0] ? "|" : "", names[i].name);
-		features &= ~names[i].bit;
-	}
-	if (features)
-		append_to(text, sizeof(text), "%s0x%llx", text[0] ? "|" : "",
-			  (unsigned long long)features);
-	return text;
-}
-
-const char *uffd_mode_name(uint64_t mode)
-{
-	static __thread char text[32];
-
-	text[0] = '\0';
-	if (mode & UFFDIO_REGISTER_MODE_MISSING)
-		append_to(text, sizeof(text), "MISSING");
-	if (mode & UFFDIO_REGISTER_MODE_WP)
-		append_to(text, sizeof(text), "%sWP", text[0] ? "|" : "");
-	if (mode & UFFDIO_REGISTER_MODE_MINOR)
-		append_to(text, sizeof(text), "%sMINOR", text[0] ? "|" : "");
-	return text;
+	format_into(why, why_size, "UFFDIO_API does not offer %s", cg_uffd_feature_names(missing));
+	return -2;
 }
 
 int uffd_register_mode(int uffd, void *addr, size_t len, uint64_t mode, char *why,
 		       size_t why_size)
 {
-	struct uffdio_register reg = {
-		.range = { .start = (uintptr_t)addr, .len = len },
-		.mode = mode,
-	};
+	int err = cg_uffd_register(uffd, addr, len, mode);
 
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
-		format_into(why, why_size, "UFFDIO_REGISTER %s on shmem: %s", uffd_mode_name(mode),
-			    errno_name(errno));
-		return -1;
-	}
-	if ((mode & UFFDIO_REGISTER_MODE_MISSING) && !(reg.ioctls & (1ULL << _UFFDIO_COPY))) {
+	if (err == -EOPNOTSUPP)
 		format_into(why, why_size, "UFFDIO_COPY not offered on the shmem range");
-		return -1;
-	}
-	return 0;
+	else if (err)
+		format_into(why, why_size, "UFFDIO_REGISTER %s on shmem: %s",
+			    cg_uffd_mode_name(mode), errno_name(-err));
+	return err ? -1 : 0;
 }
 
 int uffd_register_missing(int uffd, void *addr, size_t len, char *why, size_t why_size)
@@ -203,13 +61,11 @@ int uffd_register_missing(int uffd, void *addr, size_t len, char *why, size_t wh
 
 int uffd_unregister(int uffd, void *addr, size_t len, char *why, size_t why_size)
 {
-	struct uffdio_range range = { .start = (uintptr_t)addr, .len = len };
+	int err = cg_uffd_unregister(uffd, addr, len);
 
-	if (ioctl(uffd, UFFDIO_UNREGISTER, &range)) {
-		format_into(why, why_size, "UFFDIO_UNREGISTER: %s", errno_name(errno));
-		return -1;
-	}
-	return 0;
+	if (err)
+		format_into(why, why_size, "UFFDIO_UNREGISTER: %s", errno_name(-err));
+	return err ? -1 : 0;
 }
 
 struct toucher {
@@ -236,43 +92,37 @@ static bool all_bytes(const unsigned char *buf, unsigned char value)
 	return true;
 }
 
-enum touched_content classify_page(const unsigned char *copy)
+enum cg_page_content classify_page(const unsigned char *copy)
 {
-	if (all_bytes(copy, SERVED_BYTE))
-		return READ_SERVED;
+	if (all_bytes(copy, CG_SERVED_BYTE))
+		return CG_PAGE_SERVED;
 	if (all_bytes(copy, 0))
-		return READ_ZEROES;
-	if (all_bytes(copy, POPULATED_BYTE))
-		return READ_POPULATED;
-	return READ_OTHER;
+		return CG_PAGE_ZEROES;
+	if (all_bytes(copy, CG_POPULATED_BYTE))
+		return CG_PAGE_POPULATED;
+	return CG_PAGE_OTHER;
 }
 
 static void serve_fault(int uffd, const struct uffd_msg *msg, const void *served_page,
 			struct touch_result *r)
 {
-	struct uffdio_copy copy = {
-		.dst = msg->arg.pagefault.address & ~((__u64)page_size - 1),
-		.src = (uintptr_t)served_page,
-		.len = page_size,
-	};
+	uintptr_t dst = msg->arg.pagefault.address & ~((__u64)page_size - 1);
+	int err = 0;
 
 	for (int tries = 0; tries < 100; tries++) {
-		copy.copy = 0;
-		if (!ioctl(uffd, UFFDIO_COPY, &copy)) {
+		err = cg_uffd_copy(uffd, dst, served_page, page_size);
+		if (!err) {
 			r->served = true;
 			return;
 		}
-		if (errno != EAGAIN)
+		if (err != -EAGAIN)
 			break;
 		sleep_ms(1);
 	}
-	r->copy_errno = errno;
-	if (errno == EEXIST) {
-		/* Someone filled it meanwhile: just let the faulter retry. */
-		struct uffdio_range wake = { .start = copy.dst, .len = page_size };
-
-		ioctl(uffd, UFFDIO_WAKE, &wake);
-	}
+	r->copy_errno = -err;
+	/* Someone filled it meanwhile: just let the faulter retry. */
+	if (err == -EEXIST)
+		cg_uffd_wake(uffd, dst, page_size);
 }
 
 /* Returns false when the uffd is unusable and waiting on it is pointless. */
@@ -338,12 +188,12 @@ void touch_hole(int *uffd, void *page, long timeout_ms, struct touch_result *r)
 	pthread_t thread;
 
 	memset(r, 0, sizeof(*r));
-	r->content = READ_NOTHING;
+	r->content = CG_PAGE_UNREAD;
 	if (!t || !served_page || !(t->copy = malloc(page_size))) {
 		format_into(r->failure, sizeof(r->failure), "out of memory");
 		goto free_all;
 	}
-	memset(served_page, SERVED_BYTE, page_size);
+	memset(served_page, CG_SERVED_BYTE, page_size);
 	t->page = page;
 	atomic_init(&t->done, false);
 	if (pthread_create(&thread, NULL, toucher_main, t)) {
@@ -371,7 +221,7 @@ struct remote_reader {
 	int reply_fd;
 	bool done;
 	bool broken;
-	enum touched_content content;
+	enum cg_page_content content;
 };
 
 static bool remote_reader_done(void *arg)
@@ -395,15 +245,15 @@ void touch_hole_remote(int *uffd, void *page, bool (*start_touch)(void *arg), vo
 		       int reply_fd, long timeout_ms, struct touch_result *r)
 {
 	unsigned char *served_page = malloc(page_size);
-	struct remote_reader rr = { .reply_fd = reply_fd, .content = READ_NOTHING };
+	struct remote_reader rr = { .reply_fd = reply_fd, .content = CG_PAGE_UNREAD };
 
 	memset(r, 0, sizeof(*r));
-	r->content = READ_NOTHING;
+	r->content = CG_PAGE_UNREAD;
 	if (!served_page) {
 		format_into(r->failure, sizeof(r->failure), "out of memory");
 		return;
 	}
-	memset(served_page, SERVED_BYTE, page_size);
+	memset(served_page, CG_SERVED_BYTE, page_size);
 	if (!start_touch(arg)) {
 		format_into(r->failure, sizeof(r->failure), "the reading process is gone");
 	} else if (!serve_until(uffd, page, served_page, remote_reader_done, &rr, reply_fd,
@@ -463,16 +313,4 @@ bool uffd_event_wait_finish(struct uffd_event_waiter *w)
 {
 	pthread_join(w->thread, NULL);
 	return w->got;
-}
-
-const char *touched_content_name(enum touched_content content)
-{
-	switch (content) {
-	case READ_SERVED:	return "the served pattern";
-	case READ_ZEROES:	return "zeroes";
-	case READ_POPULATED:	return "populated data";
-	case READ_OTHER:	return "unexpected bytes";
-	case READ_NOTHING:	break;
-	}
-	return "nothing";
 }

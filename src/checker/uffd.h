@@ -12,13 +12,8 @@
 #include <stdint.h>
 #include <pthread.h>
 
-enum touched_content {
-	READ_NOTHING,	/* the toucher never finished */
-	READ_SERVED,	/* the page the fault handler copied in */
-	READ_ZEROES,	/* a zero-filled page: nobody asked the pager */
-	READ_POPULATED,	/* the populate pattern: the page was never a hole */
-	READ_OTHER,
-};
+#include "cg_extent.h"
+#include "cg_uffd.h"
 
 /* Plain data: the other-process scenario sends it through a pipe. */
 struct touch_result {
@@ -29,25 +24,23 @@ struct touch_result {
 	bool toucher_stuck;	/* still blocked after that: keep its mapping */
 	int copy_errno;
 	long fault_offset;	/* fault address minus touched page */
-	enum touched_content content;
+	enum cg_page_content content;
 	char failure[96];	/* set when the test itself could not run */
 };
 
-int uffd_open(char *why, size_t why_size);
 /*
- * A userfaultfd with UFFDIO_API features `features`. -1 with why set when
- * there is no userfaultfd or it broke; -2 when it lacks a requested feature
- * (the caller SKIPs).
+ * The library's cg_uffd_open (O_CLOEXEC|O_NONBLOCK) and registration, with
+ * the checker's reasons in `why`. uffd_open_features: -1 when there is no
+ * userfaultfd or it broke; -2 when it lacks a requested feature (the caller
+ * SKIPs).
  */
+int uffd_open(char *why, size_t why_size);
 int uffd_open_features(uint64_t features, char *why, size_t why_size);
-/* "EVENT_FORK|EVENT_REMAP", for reasons and details. */
-const char *uffd_feature_names(uint64_t features);
 
 int uffd_register_missing(int uffd, void *addr, size_t len, char *why, size_t why_size);
 /* UFFDIO_REGISTER_MODE_* bits; MISSING also requires UFFDIO_COPY. */
 int uffd_register_mode(int uffd, void *addr, size_t len, uint64_t mode, char *why,
 		       size_t why_size);
-const char *uffd_mode_name(uint64_t mode);
 int uffd_unregister(int uffd, void *addr, size_t len, char *why, size_t why_size);
 
 /*
@@ -60,15 +53,14 @@ void touch_hole(int *uffd, void *page, long timeout_ms, struct touch_result *res
 /*
  * The same test when another process reads the page: `start_touch` asks it
  * to (returns false when it cannot), and the process answers one
- * enum touched_content on `reply_fd` once the read returned. Faults are
+ * enum cg_page_content on `reply_fd` once the read returned. Faults are
  * served here on *uffd (a uffd of that process's mm, e.g. from
  * UFFD_EVENT_FORK); timeout handling as for touch_hole.
  */
 void touch_hole_remote(int *uffd, void *page, bool (*start_touch)(void *arg), void *arg,
 		       int reply_fd, long timeout_ms, struct touch_result *result);
 
-enum touched_content classify_page(const unsigned char *copy);
-const char *touched_content_name(enum touched_content content);
+enum cg_page_content classify_page(const unsigned char *copy);
 
 /*
  * A thread that reads the next non-fault event of type `event` from a uffd,

@@ -5,14 +5,8 @@
 #include <poll.h>
 #include <unistd.h>
 
-size_t page_size = 4096;
 bool verbose;
 const char cg_prog_name[] = "collapse-check";
-
-size_t pages_per_extent(void)
-{
-	return EXTENT_SIZE / page_size;
-}
 
 /* Read exactly len bytes before the deadline. */
 bool read_full(int fd, void *buf, size_t len, long long deadline)

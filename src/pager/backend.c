@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "backend.h"
+#include "cg_extent.h"
 #include "cg_json.h"
 #include "cg_knob_hold.h"
 #include "cg_thp_knobs.h"
@@ -113,22 +114,17 @@ static long long shmem_huge_kb(void)
 	return kb;
 }
 
-/* A hole anywhere in [off, off + len) of the file. */
+/* A hole anywhere in [off, off + len) of the file (lseek, cg_extent.h). */
 static bool has_hole(int fd, off_t off, off_t len)
 {
-	off_t hole = lseek(fd, off, SEEK_HOLE);
-
-	return hole >= 0 && hole < off + len;
+	return cg_range_has_hole(fd, off, (size_t)len) == 1;
 }
 
 static enum extent_state extent_state(int fd, off_t off, off_t len)
 {
-	off_t data;
-
 	if (!has_hole(fd, off, len))
 		return EXTENT_FULL;
-	data = lseek(fd, off, SEEK_DATA);	/* -1 (ENXIO): no data up to the end */
-	return data >= 0 && data < off + len ? EXTENT_PARTIAL : EXTENT_EMPTY;
+	return cg_range_has_data(fd, off, (size_t)len) == 1 ? EXTENT_PARTIAL : EXTENT_EMPTY;
 }
 
 /* The largest memfd the process has open (or the one asked for). */

@@ -34,7 +34,8 @@ const char cg_prog_name[] = "collapse-pager";
 
 #define MAX_RUNS 100
 #define MAX_DELAYS 32
-#define PATTERN_OFFSET (2UL << 20)
+/* The pattern starts one extent into guest RAM: its extents are the memfd's. */
+#define PATTERN_OFFSET CG_EXTENT_SIZE
 
 static void usage(FILE *out)
 {

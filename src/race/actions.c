@@ -125,7 +125,7 @@ long act_register(void *arg)
 {
 	struct race_ctx *ctx = arg;
 
-	return uffd_register_missing(ctx->uffd, ctx->amap, EXTENT_SIZE);
+	return cg_uffd_register_missing(ctx->uffd, ctx->amap, CG_EXTENT_SIZE);
 }
 
 /*
@@ -137,15 +137,15 @@ long act_register_and_observe(void *arg)
 	struct race_ctx *ctx = arg;
 	struct observation *seen = &ctx->seen;
 	bool resident[EXTENT_PAGES_MAX];
-	int err = uffd_register_missing(ctx->uffd, ctx->amap, EXTENT_SIZE);
+	int err = cg_uffd_register_missing(ctx->uffd, ctx->amap, CG_EXTENT_SIZE);
 
 	if (err)
 		return err;
-	seen->err = extent_hole_map(ctx->fd, seen->hole_lseek);
+	seen->err = cg_hole_map(ctx->fd, 0, CG_EXTENT_SIZE, seen->hole_lseek);
 	if (!seen->err)
 		seen->err = extent_residency(ctx->amap, resident);
 	seen->at_ms = now_ms();
-	for (size_t i = 0; i < extent_pages() && !seen->err; i++)
+	for (size_t i = 0; i < pages_per_extent() && !seen->err; i++)
 		seen->hole_mincore[i] = !resident[i];
 	seen->made = !seen->err;
 	return 0;
@@ -200,5 +200,5 @@ long act_truncate_to_half(void *arg)
 {
 	struct race_ctx *ctx = arg;
 
-	return ftruncate(ctx->fd, (off_t)(EXTENT_SIZE / 2)) ? -errno : 0;
+	return ftruncate(ctx->fd, (off_t)(CG_EXTENT_SIZE / 2)) ? -errno : 0;
 }

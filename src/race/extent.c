@@ -11,45 +11,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *page_content_name(enum page_content content)
+void pattern_fill(void *page, unsigned mark, size_t index)
 {
-	switch (content) {
-	case PAGE_UNREAD: return "nothing (toucher never finished)";
-	case PAGE_ZEROES: return "zeroes";
-	case PAGE_POPULATED: return "the populated pattern";
-	case PAGE_SERVED: return "the pager's page";
-	case PAGE_OTHER: break;
-	}
-	return "unexpected data";
+	cg_stamp_fill(page, page_size, cg_stamp(mark, 0, index));
 }
 
-void pattern_fill(void *page, uint64_t mark, size_t index)
+enum cg_page_content page_classify(const volatile void *page, size_t index)
 {
-	uint64_t *word = page;
-
-	for (size_t i = 0; i < page_size / sizeof(*word); i++)
-		word[i] = mark | index;
-}
-
-static bool page_is(const volatile uint64_t *word, uint64_t value)
-{
-	for (size_t i = 0; i < page_size / sizeof(*word); i++)
-		if (word[i] != value)
-			return false;
-	return true;
-}
-
-enum page_content page_classify(const volatile void *page, size_t index)
-{
-	const volatile uint64_t *word = page;
-
-	if (page_is(word, 0))
-		return PAGE_ZEROES;
-	if (page_is(word, MARK_POPULATED | index))
-		return PAGE_POPULATED;
-	if (page_is(word, MARK_SERVED | index))
-		return PAGE_SERVED;
-	return PAGE_OTHER;
+	if (cg_words_all(page, page_size, 0))
+		return CG_PAGE_ZEROES;
+	if (cg_words_all(page, page_size, cg_stamp(MARK_POPULATED, 0, index)))
+		return CG_PAGE_POPULATED;
+	if (cg_words_all(page, page_size, cg_stamp(MARK_SERVED, 0, index)))
+		return CG_PAGE_SERVED;
+	return CG_PAGE_OTHER;
 }
 
 bool page_populated_initially(size_t index)
@@ -59,19 +34,14 @@ bool page_populated_initially(size_t index)
 
 int extent_create(char *why, size_t why_size)
 {
-	int fd = memfd_create("collapse-race", MFD_CLOEXEC);
+	int fd = cg_memfd_create("collapse-race", CG_EXTENT_SIZE);
 	static uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
 
 	if (fd < 0) {
-		format_into(why, why_size, "memfd_create: %s", errno_name(errno));
+		format_into(why, why_size, "memfd_create: %s", errno_name(-fd));
 		return -1;
 	}
-	if (ftruncate(fd, (off_t)EXTENT_SIZE)) {
-		format_into(why, why_size, "ftruncate memfd: %s", errno_name(errno));
-		close(fd);
-		return -1;
-	}
-	for (size_t i = 0; i < extent_pages(); i++) {
+	for (size_t i = 0; i < pages_per_extent(); i++) {
 		if (!page_populated_initially(i))
 			continue;
 		pattern_fill(page, MARK_POPULATED, i);
@@ -84,10 +54,9 @@ int extent_create(char *why, size_t why_size)
 	return fd;
 }
 
-
 char *extent_map(int fd)
 {
-	char *map = map_aligned(fd, 0, EXTENT_SIZE, PROT_READ | PROT_WRITE);
+	char *map = map_aligned(fd, 0, CG_EXTENT_SIZE, PROT_READ | PROT_WRITE);
 
 	return map == MAP_FAILED ? NULL : map;
 }
@@ -95,57 +64,18 @@ char *extent_map(int fd)
 void extent_unmap(char *map)
 {
 	if (map)
-		munmap(map, EXTENT_SIZE);
-}
-
-int extent_hole_map(int fd, bool *is_hole)
-{
-	off_t end = (off_t)EXTENT_SIZE, pos = 0;
-
-	for (size_t i = 0; i < extent_pages(); i++)
-		is_hole[i] = false;
-	while (pos < end) {
-		off_t data = lseek(fd, pos, SEEK_DATA);
-
-		if (data < 0) {
-			if (errno != ENXIO)
-				return -errno;
-			data = end;	/* nothing but hole up to EOF */
-		}
-		if (data > end)
-			data = end;
-		for (off_t off = pos; off < data; off += (off_t)page_size)
-			is_hole[off / (off_t)page_size] = true;
-		if (data >= end)
-			break;
-		pos = lseek(fd, data, SEEK_HOLE);
-		if (pos < 0)
-			return -errno;
-	}
-	return 0;
-}
-
-long extent_count_holes(int fd)
-{
-	bool is_hole[EXTENT_PAGES_MAX];
-	long holes = 0;
-	int err = extent_hole_map(fd, is_hole);
-
-	if (err)
-		return err;
-	for (size_t i = 0; i < extent_pages(); i++)
-		holes += is_hole[i];
-	return holes;
+		munmap(map, CG_EXTENT_SIZE);
 }
 
 int extent_residency(const char *map, bool *resident)
 {
 	unsigned char vec[EXTENT_PAGES_MAX];
+	long holes = cg_mincore_holes(map, pages_per_extent(), vec);
 
-	if (mincore((void *)map, EXTENT_SIZE, vec))
-		return -errno;
-	for (size_t i = 0; i < extent_pages(); i++)
-		resident[i] = vec[i] & 1;
+	if (holes < 0)
+		return (int)holes;
+	for (size_t i = 0; i < pages_per_extent(); i++)
+		resident[i] = vec[i];
 	return 0;
 }
 

@@ -10,21 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Each 64-bit word of a page holds a mark and the page index. */
-#define MARK_POPULATED 0x504f500000000000ULL	/* "POP": written before the collapse */
-#define MARK_SERVED    0x5352560000000000ULL	/* "SRV": supplied by the pager */
+#include "cg_extent.h"
+#include "cg_page_stamp.h"
 
-enum page_content {
-	PAGE_UNREAD,		/* the toucher never finished */
-	PAGE_ZEROES,		/* zero-filled: nobody asked the pager */
-	PAGE_POPULATED,		/* the pattern written before the collapse */
-	PAGE_SERVED,		/* the page the pager supplied for this index */
-	PAGE_OTHER,
-};
+/* Each 64-bit word of a page holds the stamp of a mark and the page index. */
+#define MARK_POPULATED 0x504f	/* "PO": written before the collapse */
+#define MARK_SERVED    0x5352	/* "SR": supplied by the pager */
 
-const char *page_content_name(enum page_content content);
-void pattern_fill(void *page, uint64_t mark, size_t index);
-enum page_content page_classify(const volatile void *page, size_t index);
+/* cg_stamp_fill of one page with cg_stamp(mark, 0, index). */
+void pattern_fill(void *page, unsigned mark, size_t index);
+enum cg_page_content page_classify(const volatile void *page, size_t index);
 
 /* A memfd of one extent with the even pages written (pwrite, no mapping). */
 int extent_create(char *why, size_t why_size);
@@ -34,10 +29,7 @@ bool page_populated_initially(size_t index);
 char *extent_map(int fd);
 void extent_unmap(char *map);
 
-/* Holes of the memfd by lseek(SEEK_DATA/SEEK_HOLE): count, or -errno. */
-long extent_count_holes(int fd);
-/* Marks in is_hole[] which pages lseek reports as holes: 0 or -errno. */
-int extent_hole_map(int fd, bool *is_hole);
+/* Holes by lseek: cg_count_holes and cg_hole_map over [0, CG_EXTENT_SIZE) (cg_extent.h). */
 /* Resident pages of a mapping per mincore(), in resident[]: 0 or -errno. */
 int extent_residency(const char *map, bool *resident);
 /* st_blocks of the memfd, or -errno. */

@@ -60,22 +60,22 @@ static void check_return(struct race_ctx *ctx, long madv)
 	}
 }
 
-static enum page_content content_of(enum index_state state)
+static enum cg_page_content content_of(enum index_state state)
 {
 	switch (state) {
-	case INDEX_POPULATED: return PAGE_POPULATED;
+	case INDEX_POPULATED: return CG_PAGE_POPULATED;
 	case INDEX_HOLE:	/* once the pager was asked */
-	case INDEX_SERVED: return PAGE_SERVED;
+	case INDEX_SERVED: return CG_PAGE_SERVED;
 	case INDEX_ALLOCATED:
 	case INDEX_ZEROED: break;
 	}
-	return PAGE_ZEROES;
+	return CG_PAGE_ZEROES;
 }
 
 /* lseek and mincore of the whole extent, before anything reads it. */
 static bool look_at_page_cache(struct race_ctx *ctx)
 {
-	int err = extent_hole_map(ctx->fd, ctx->hole_after);
+	int err = cg_hole_map(ctx->fd, 0, CG_EXTENT_SIZE, ctx->hole_after);
 
 	if (!err)
 		err = extent_residency(ctx->cmap, ctx->resident_after);
@@ -88,7 +88,7 @@ static bool look_at_page_cache(struct race_ctx *ctx)
 static const char *index_wrong(struct race_ctx *ctx, size_t i, char *why, size_t size)
 {
 	enum index_state state = ctx->expect[i];
-	enum page_content content;
+	enum cg_page_content content;
 
 	if (state == INDEX_ALLOCATED)
 		return NULL;	/* 6.1's lseek and mincore call it a hole: see the probe */
@@ -106,7 +106,7 @@ static const char *index_wrong(struct race_ctx *ctx, size_t i, char *why, size_t
 	content = page_classify(ctx->cmap + i * page_size, i);
 	if (content == content_of(state))
 		return NULL;
-	format_into(why, size, "reads %s", page_content_name(content));
+	format_into(why, size, "reads %s", cg_page_content_name(content));
 	return why;
 }
 
@@ -116,7 +116,7 @@ static void check_indices(struct race_ctx *ctx)
 	size_t example[INDEX_ZEROED + 1] = { 0 };
 	char first[INDEX_ZEROED + 1][96], why[64];
 
-	for (size_t i = 0; i < extent_pages(); i++) {
+	for (size_t i = 0; i < pages_per_extent(); i++) {
 		enum index_state state = ctx->expect[i];
 
 		if (!want[state]++)
@@ -146,13 +146,13 @@ static void check_extent(struct race_ctx *ctx, bool committed)
 {
 	struct shmem_usage now;
 	long long blocks, blocks_want = 0;
-	long huge_want = ctx->mem_before.huge_kb + (committed ? (long)(EXTENT_SIZE >> 10) : 0);
+	long huge_want = ctx->mem_before.huge_kb + (committed ? (long)(CG_EXTENT_SIZE >> 10) : 0);
 
 	ctx->looked_after = look_at_page_cache(ctx);
 	if (ctx->looked_after)
 		check_indices(ctx);
 
-	for (size_t i = 0; i < extent_pages(); i++)
+	for (size_t i = 0; i < pages_per_extent(); i++)
 		if (ctx->expect[i] != INDEX_HOLE)
 			blocks_want += (long long)(page_size / 512);
 	blocks = extent_blocks(ctx->fd);
@@ -188,7 +188,7 @@ static void judge_observation(struct race_ctx *ctx)
 	}
 	if (!ctx->looked_after)
 		return;
-	for (size_t i = 0; i < extent_pages(); i++) {
+	for (size_t i = 0; i < pages_per_extent(); i++) {
 		enum index_state state = ctx->expect[i];
 
 		by_lseek += seen->hole_lseek[i];
@@ -224,16 +224,16 @@ static void judge_touch(struct race_ctx *ctx, const struct toucher *t, bool faul
 	enum index_state state = ctx->expect[i];
 	int events = atomic_load(&ctx->monitor.events[i]);
 	bool want_event = faulted_while_parked || state == INDEX_HOLE;
-	enum page_content want = faulted_while_parked ? PAGE_SERVED : content_of(state);
+	enum cg_page_content want = faulted_while_parked ? CG_PAGE_SERVED : content_of(state);
 	const char *when = faulted_while_parked ? " (faulted while parked)" : "";
 
 	if ((events > 0) == want_event && t->content == want)
 		row_fact(ctx, "page %zu%s: %s, read %s", i, when, events ? "event" : "no event",
-			 page_content_name(t->content));
+			 cg_page_content_name(t->content));
 	else
 		row_fail(ctx, "page %zu%s through the armed mapping: %s, read %s (expected %s, %s)", i,
-			 when, events ? "event" : "no event", page_content_name(t->content),
-			 want_event ? "an event" : "no event", page_content_name(want));
+			 when, events ? "event" : "no event", cg_page_content_name(t->content),
+			 want_event ? "an event" : "no event", cg_page_content_name(want));
 }
 
 /* A fault that did not complete while parked (it was judged if it did). */
@@ -283,7 +283,7 @@ void judge_outcome(struct race_ctx *ctx, long madv)
 
 	check_return(ctx, madv);
 	if (committed)
-		for (size_t i = 0; i < extent_pages(); i++)
+		for (size_t i = 0; i < pages_per_extent(); i++)
 			if (ctx->expect[i] == INDEX_HOLE)
 				ctx->expect[i] = INDEX_ZEROED;
 	check_extent(ctx, committed);

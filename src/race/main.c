@@ -191,7 +191,7 @@ static const char *global_skip(char *why, size_t why_size)
 	}
 	if (park_setup(why, why_size))
 		return why;
-	uffd = uffd_open();
+	uffd = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
 	if (uffd < 0) {
 		format_into(why, why_size, "no userfaultfd (%s)", errno_name(-uffd));
 		return why;

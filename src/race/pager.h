@@ -7,6 +7,7 @@
 #ifndef COLLAPSE_RACE_PAGER_H
 #define COLLAPSE_RACE_PAGER_H
 
+#include "cg_uffd.h"
 #include "extent.h"
 #include "util.h"
 #include "worker.h"
@@ -15,27 +16,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A userfaultfd after the UFFDIO_API handshake: fd, or -errno. */
-int uffd_open(void);
-int uffd_register_missing(int uffd, void *addr, size_t len);
-int uffd_unregister(int uffd, void *addr, size_t len);
 /* Copies one page of pattern MARK_SERVED for `index` to dst: 0 or -errno. */
 int uffd_copy_served(int uffd, char *dst, size_t index);
 /* Writes that same page at `index` of the file with pwrite: 0 or -errno. */
 int pwrite_served(int fd, size_t index);
 
+/* The library's pager (cg_uffd.h) on a worker, counting the faults per page. */
 struct monitor {
 	struct worker worker;
-	int uffd;
+	struct cg_pager pager;
 	char *base;			/* the armed mapping */
-	atomic_bool stop;
 	atomic_int events[EXTENT_PAGES_MAX];	/* fault events per page */
 	atomic_llong first_event_ms[EXTENT_PAGES_MAX];	/* when the first one was read */
 	atomic_int total_events;
-	atomic_int copy_eexist;		/* UFFDIO_COPY answered EEXIST */
-	atomic_int copy_errno;		/* last other UFFDIO_COPY failure */
-	atomic_int read_errno;		/* reading the uffd failed */
-	uint64_t page[PAGE_SIZE_SUPPORTED / sizeof(uint64_t)];
 };
 
 /* Serves every fault at once, from its own thread. */
@@ -48,7 +41,7 @@ struct toucher {
 	struct worker worker;
 	const char *map;
 	size_t index;
-	enum page_content content;
+	enum cg_page_content content;
 };
 
 /* Reads page `index` of `map` in a new thread. */

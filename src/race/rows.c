@@ -82,12 +82,12 @@ static void fault_while_parked(struct race_ctx *ctx)
 	if (!completes_while_parked(ctx, &t->worker))
 		return;
 	events = atomic_load(&ctx->monitor.events[FAULT_PAGE]);
-	if (events == 1 && t->content == PAGE_SERVED)
+	if (events == 1 && t->content == CG_PAGE_SERVED)
 		row_fact(ctx, "its event reached the pager %lld ms after the fault, it read the pager's page",
 			 atomic_load(&ctx->monitor.first_event_ms[FAULT_PAGE]) - t->worker.started_ms);
 	else
 		row_fail(ctx, "the fault on page %d while parked: %d events, read %s", FAULT_PAGE,
-			 events, page_content_name(t->content));
+			 events, cg_page_content_name(t->content));
 }
 
 /* The pager supplies a hole on its own initiative (post-copy's background push). */
@@ -134,7 +134,7 @@ static void punch_hole_while_parked(struct race_ctx *ctx)
 
 static void truncate_while_parked(struct race_ctx *ctx)
 {
-	for (size_t i = 0; i < extent_pages(); i++)
+	for (size_t i = 0; i < pages_per_extent(); i++)
 		ctx->expect[i] = INDEX_HOLE;
 	if (action_start(ctx, "ftruncate", act_truncate_to_zero))
 		stays_blocked(ctx, &ctx->action);
@@ -144,7 +144,7 @@ static void truncate_half_armed_while_parked(struct race_ctx *ctx)
 {
 	if (!row_register(ctx, "while parked"))
 		return;
-	for (size_t i = extent_pages() / 2; i < extent_pages(); i++)
+	for (size_t i = pages_per_extent() / 2; i < pages_per_extent(); i++)
 		ctx->expect[i] = INDEX_HOLE;
 	if (action_start(ctx, "ftruncate", act_truncate_to_half))
 		stays_blocked(ctx, &ctx->action);
@@ -156,7 +156,7 @@ static void unregister_while_parked(struct race_ctx *ctx)
 
 	if (!row_register(ctx, "while parked"))
 		return;
-	err = uffd_unregister(ctx->uffd, ctx->amap, EXTENT_SIZE);
+	err = cg_uffd_unregister(ctx->uffd, ctx->amap, CG_EXTENT_SIZE);
 	if (err) {
 		row_fail(ctx, "UFFDIO_UNREGISTER while parked: %s", errno_name(-err));
 		return;

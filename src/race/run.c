@@ -45,7 +45,7 @@ void row_fact(struct race_ctx *ctx, const char *fmt, ...)
 
 bool row_register(struct race_ctx *ctx, const char *when)
 {
-	int err = uffd_register_missing(ctx->uffd, ctx->amap, EXTENT_SIZE);
+	int err = cg_uffd_register_missing(ctx->uffd, ctx->amap, CG_EXTENT_SIZE);
 
 	if (err) {
 		row_fail(ctx, "UFFDIO_REGISTER %s: %s", when, errno_name(-err));
@@ -75,7 +75,7 @@ static long collapse(void *arg)
 {
 	struct race_ctx *ctx = arg;
 
-	return madvise(ctx->cmap, EXTENT_SIZE, MADV_COLLAPSE) ? -errno : 0;
+	return madvise(ctx->cmap, CG_EXTENT_SIZE, MADV_COLLAPSE) ? -errno : 0;
 }
 
 static bool collapse_returned(void *arg)
@@ -185,7 +185,7 @@ static bool set_up(struct race_ctx *ctx)
 		row_fail(ctx, "set-up: mmap of the memfd: %s", errno_name(errno));
 		return false;
 	}
-	ctx->uffd = uffd_open();
+	ctx->uffd = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
 	if (ctx->uffd < 0) {
 		row_fail(ctx, "set-up: userfaultfd: %s", errno_name(-ctx->uffd));
 		return false;
@@ -195,17 +195,17 @@ static bool set_up(struct race_ctx *ctx)
 	 * table: 6.1's MADV_COLLAPSE reports EINVAL (SCAN_PMD_NULL) for a
 	 * range without one even when the page cache collapse succeeded.
 	 */
-	if (page_classify(ctx->cmap, 0) != PAGE_POPULATED) {
+	if (page_classify(ctx->cmap, 0) != CG_PAGE_POPULATED) {
 		row_fail(ctx, "set-up: page 0 does not read the populated pattern");
 		return false;
 	}
-	holes = extent_count_holes(ctx->fd);
-	if (holes != (long)extent_pages() / 2) {
+	holes = cg_count_holes(ctx->fd, 0, CG_EXTENT_SIZE);
+	if (holes != (long)pages_per_extent() / 2) {
 		row_fail(ctx, "set-up: %ld holes before the collapse, expected %zu", holes,
-			 extent_pages() / 2);
+			 pages_per_extent() / 2);
 		return false;
 	}
-	for (size_t i = 0; i < extent_pages(); i++)
+	for (size_t i = 0; i < pages_per_extent(); i++)
 		ctx->expect[i] = page_populated_initially(i) ? INDEX_POPULATED : INDEX_HOLE;
 	err = meminfo_read(&ctx->mem_before);
 	if (err) {

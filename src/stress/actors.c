@@ -4,7 +4,7 @@
 #include "monitor.h"
 #include "shared.h"
 #include "stress.h"
-#include "uffd.h"
+#include "cg_uffd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,9 +112,9 @@ static void do_map(struct worker *w, struct slot *s)
 	if (n > armed_extents(w->px))
 		n = armed_extents(w->px);
 	e = rng_below(&w->a->rng, armed_extents(w->px) - n + 1);
-	s->len = n * EXTENT_SZ;
+	s->len = n * CG_EXTENT_SIZE;
 	s->pgoff = e * EXTENT_PAGES;
-	s->addr = map_aligned(w->px->memfd, (off_t)(e * EXTENT_SZ), s->len, RW);
+	s->addr = map_aligned(w->px->memfd, (off_t)(e * CG_EXTENT_SIZE), s->len, RW);
 	count_op(OP_MMAP, s->addr == MAP_FAILED);
 	if (s->addr == MAP_FAILED) {
 		s->addr = NULL;
@@ -151,7 +151,7 @@ static int ensure_own_uffd(struct worker *w)
 	if (w->own >= 0)
 		return 0;
 	w->own_features = choices[rng_below(&w->a->rng, 3)];
-	fd = uffd_open(w->own_features);
+	fd = cg_uffd_open(CG_UFFD_FLAGS, w->own_features, NULL);
 	count_op(OP_UFFD_CREATE, fd < 0);
 	if (fd < 0) {
 		count_error("worker: userfaultfd: %s", errno_name(-fd));
@@ -174,7 +174,7 @@ static void do_register(struct worker *w, struct slot *s)
 	if (part)
 		sub_range(&w->a->rng, s->len, &lo, &hi);
 	s->with = with;
-	err = uffd_register(slot_uffd(w, s), s->addr + lo, hi - lo);
+	err = cg_uffd_register_missing(slot_uffd(w, s), s->addr + lo, hi - lo);
 	count_op(part ? OP_REGISTER_PART : OP_REGISTER, err != 0);
 	if (err) {
 		/* EBUSY: a closed uffd still held by a child; nothing is armed by us. */
@@ -296,13 +296,13 @@ static void do_unregister(struct worker *w, struct slot *s)
 	int err;
 
 	if (rng_below(&w->a->rng, 10) < 4 && mid > s->reg_lo) {
-		err = uffd_unregister(slot_uffd(w, s), s->addr + s->reg_lo, mid - s->reg_lo);
+		err = cg_uffd_unregister(slot_uffd(w, s), s->addr + s->reg_lo, mid - s->reg_lo);
 		count_op(OP_UNREGISTER_PART, err != 0);
 		if (!err)
 			s->reg_lo = mid;
 		return;
 	}
-	err = uffd_unregister(slot_uffd(w, s), s->addr + s->reg_lo, s->reg_hi - s->reg_lo);
+	err = cg_uffd_unregister(slot_uffd(w, s), s->addr + s->reg_lo, s->reg_hi - s->reg_lo);
 	count_op(OP_UNREGISTER, err != 0);
 	if (!err)
 		unarm(s);
@@ -310,7 +310,7 @@ static void do_unregister(struct worker *w, struct slot *s)
 
 static void do_munmap(struct worker *w, struct slot *s)
 {
-	if (s->len > EXTENT_SZ / 2 && rng_below(&w->a->rng, 10) < 3) {
+	if (s->len > CG_EXTENT_SIZE / 2 && rng_below(&w->a->rng, 10) < 3) {
 		size_t keep = (s->len / 2) & ~(PAGE_SZ - 1);
 
 		/* Registry first: the freed range may be mapped again at once. */
@@ -408,7 +408,8 @@ void *worker_main(void *arg)
 		if (!s->addr)
 			continue;
 		if (s->reg_hi > s->reg_lo)
-			uffd_unregister(slot_uffd(&w, s), s->addr + s->reg_lo, s->reg_hi - s->reg_lo);
+			cg_uffd_unregister(slot_uffd(&w, s), s->addr + s->reg_lo,
+					   s->reg_hi - s->reg_lo);
 		registry_del(s->reg_id);
 		munmap(s->addr, s->len);
 	}
@@ -427,9 +428,9 @@ void *collapser_main(void *arg)
 
 	while (!stopping()) {
 		unsigned long e = rng_below(&a->rng, extents);
-		off_t start = (off_t)(e * EXTENT_SZ), end = start + (off_t)EXTENT_SZ;
-		int holey = lseek(px->memfd, start, SEEK_HOLE) < end;
-		int err = madvise_err(px->cmap + e * EXTENT_SZ, EXTENT_SZ, MADV_COLLAPSE);
+		off_t start = (off_t)(e * CG_EXTENT_SIZE);
+		int holey = cg_range_has_hole(px->memfd, start, CG_EXTENT_SIZE) == 1;
+		int err = madvise_err(px->cmap + e * CG_EXTENT_SIZE, CG_EXTENT_SIZE, MADV_COLLAPSE);
 
 		count_op(OP_MADV_COLLAPSE, err != 0);
 		count_collapse(err, 0);
@@ -439,7 +440,8 @@ void *collapser_main(void *arg)
 		 * where there were some. Only an estimate: the pager and the
 		 * writer fill holes too, but one page at a time.
 		 */
-		if (holey && (err == 0 || err == EINVAL) && lseek(px->memfd, start, SEEK_HOLE) >= end)
+		if (holey && (err == 0 || err == EINVAL) &&
+		    cg_range_has_hole(px->memfd, start, CG_EXTENT_SIZE) == 0)
 			atomic_fetch_add_explicit(&G->collapses_committed, 1, memory_order_relaxed);
 	}
 	return NULL;
@@ -468,14 +470,16 @@ void *puncher_main(void *arg)
 				atomic_fetch_add(&G->gen[i], 1);
 			count_op(OP_PUNCH, fallocate(px->memfd, FALLOC_FL_PUNCH_HOLE |
 						     FALLOC_FL_KEEP_SIZE,
-						     (off_t)(e * EXTENT_SZ), EXTENT_SZ) != 0);
+						     (off_t)(e * CG_EXTENT_SIZE),
+						     CG_EXTENT_SIZE) != 0);
 			continue;
 		}
 		/* The pager supplies about half an extent ahead of the faults. */
 		for (unsigned long i = first; i < first + EXTENT_PAGES; i++) {
 			if (rng_below(&a->rng, 2))
 				continue;
-			fill_page(buf, PAGER_MAGIC, atomic_load(&G->gen[i]), i);
+			cg_stamp_fill(buf, PAGE_SZ,
+				      cg_stamp(PAGER_MAGIC, atomic_load(&G->gen[i]), i));
 			if (pwrite(px->memfd, buf, PAGE_SZ, (off_t)(i * PAGE_SZ)) != (ssize_t)PAGE_SZ)
 				count_error("puncher: pwrite page %lu: %s", i, errno_name(errno));
 		}
@@ -499,7 +503,7 @@ void *writer_main(void *arg)
 		volatile uint64_t *p = (volatile uint64_t *)(px->wmap + (j - px->armed_pages) * PAGE_SZ);
 
 		if (roll < 55) {
-			uint64_t v = stamp(WRITER_MAGIC, 0, j);
+			uint64_t v = cg_stamp(WRITER_MAGIC, 0, j);
 
 			for (unsigned long i = 0; i < PAGE_SZ / sizeof(*p); i++)
 				p[i] = v;
@@ -526,7 +530,8 @@ void *writer_main(void *arg)
 
 			count_op(OP_PUNCH, fallocate(px->memfd, FALLOC_FL_PUNCH_HOLE |
 						     FALLOC_FL_KEEP_SIZE,
-						     (off_t)(first * PAGE_SZ), EXTENT_SZ) != 0);
+						     (off_t)(first * PAGE_SZ),
+						     CG_EXTENT_SIZE) != 0);
 			for (unsigned long i = first; i < first + EXTENT_PAGES; i++)
 				atomic_store(&G->written[i], 0);
 		}
@@ -557,16 +562,17 @@ static void child_main(struct proc_ctx *px, int action, unsigned long e, uint64_
 		}
 	}
 	if (action != 0) {
-		int u = uffd_open(0);
-		char *armed = map_aligned(px->memfd, (off_t)(e * EXTENT_SZ), EXTENT_SZ, RW);
-		char *other = map_aligned(px->memfd, (off_t)(e * EXTENT_SZ), EXTENT_SZ, RW);
+		int u = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
+		off_t at = (off_t)(e * CG_EXTENT_SIZE);
+		char *armed = map_aligned(px->memfd, at, CG_EXTENT_SIZE, RW);
+		char *other = map_aligned(px->memfd, at, CG_EXTENT_SIZE, RW);
 
 		if (u >= 0 && armed != MAP_FAILED && other != MAP_FAILED) {
-			int err = uffd_register(u, armed, EXTENT_SZ);
+			int err = cg_uffd_register_missing(u, armed, CG_EXTENT_SIZE);
 
 			count_op(OP_CHILD_ARM, err != 0);
 			if (!err) {
-				err = madvise_err(other, EXTENT_SZ, MADV_COLLAPSE);
+				err = madvise_err(other, CG_EXTENT_SIZE, MADV_COLLAPSE);
 				count_collapse(err, 1);
 				/* Half the children close it, the others just exit. */
 				if (rng_below(&r, 2))

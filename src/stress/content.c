@@ -1,19 +1,11 @@
 #include "content.h"
 #include "util.h"
 
-void fill_page(void *buf, unsigned magic, unsigned gen, unsigned long index)
-{
-	uint64_t *w = buf, v = stamp(magic, gen, index);
-
-	for (unsigned long i = 0; i < PAGE_SZ / sizeof(*w); i++)
-		w[i] = v;
-}
-
 static enum page_verdict judge(uint64_t v, unsigned magic, unsigned long index)
 {
 	if (v == 0)
 		return PAGE_ZERO;
-	if ((v >> 48) != (magic & 0xffff) || (uint32_t)v != (uint32_t)index)
+	if (!cg_stamp_names(v, magic, index))
 		return PAGE_GARBAGE;
 	return PAGE_OK;
 }

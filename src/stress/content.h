@@ -1,7 +1,8 @@
 /*
- * Page contents. Every 8-byte word of a page that the pager supplies holds
- * PAGER_MAGIC, a generation and the page's index in the file; pages of the
- * unarmed range written by the writer hold WRITER_MAGIC instead. The pager
+ * Page contents, stamped (cg_page_stamp.h). Every 8-byte word of a page that
+ * the pager supplies holds the stamp of PAGER_MAGIC, a generation and the
+ * page's index in the file; pages of the unarmed range written by the
+ * writer hold WRITER_MAGIC instead. The pager
  * never supplies a zero word, so a zero word read through an armed mapping
  * can only come from a fill that bypassed the pager.
  */
@@ -10,17 +11,10 @@
 
 #include <stdint.h>
 
+#include "cg_page_stamp.h"
+
 #define PAGER_MAGIC  0xC5A9u
 #define WRITER_MAGIC 0x7E17u
-
-static inline uint64_t stamp(unsigned magic, unsigned gen, unsigned long index)
-{
-	return ((uint64_t)(magic & 0xffff) << 48) | ((uint64_t)(gen & 0xffff) << 32) |
-	       (uint32_t)index;
-}
-
-/* Fills a page buffer with stamp(magic, gen, index) in every word. */
-void fill_page(void *buf, unsigned magic, unsigned gen, unsigned long index);
 
 enum page_verdict {
 	PAGE_OK,

@@ -27,7 +27,7 @@
 #include "monitor.h"
 #include "report.h"
 #include "shared.h"
-#include "uffd.h"
+#include "cg_uffd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -51,7 +51,7 @@
 #define DBG      "/sys/kernel/debug/"
 #define MID_LO   (100 * PAGE_SZ)	/* a sub-range inside the region */
 #define MID_LEN  (600 * PAGE_SZ)
-#define REGION_LEN (2 * EXTENT_SZ)
+#define REGION_LEN (2 * CG_EXTENT_SIZE)
 
 struct fi {
 	const struct options *o;
@@ -117,36 +117,22 @@ static void problem(struct fi *f, const char *fmt, ...)
 static int reset_extent(struct fi *f, int e)
 {
 	if (fallocate(f->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		      (off_t)e * (off_t)EXTENT_SZ, EXTENT_SZ))
+		      (off_t)e * (off_t)CG_EXTENT_SIZE, CG_EXTENT_SIZE))
 		return -errno;
 	for (unsigned long i = 0; i < EXTENT_PAGES; i += 2) {
 		unsigned long index = (unsigned long)e * EXTENT_PAGES + i;
 
-		fill_page(f->buf, PAGER_MAGIC, 0, index);
+		cg_stamp_fill(f->buf, PAGE_SZ, cg_stamp(PAGER_MAGIC, 0, index));
 		if (pwrite(f->memfd, f->buf, PAGE_SZ, (off_t)(index * PAGE_SZ)) != (ssize_t)PAGE_SZ)
 			return -errno;
 	}
 	return 0;
 }
 
+/* Holes of extent e by lseek, or -errno. */
 static long holes_in_extent(struct fi *f, int e)
 {
-	off_t pos = (off_t)e * (off_t)EXTENT_SZ, end = pos + (off_t)EXTENT_SZ;
-	long holes = 0;
-
-	while (pos < end) {
-		off_t data = lseek(f->memfd, pos, SEEK_DATA);
-
-		if (data < 0 || data > end)
-			data = end;
-		holes += (long)((data - pos) / (off_t)PAGE_SZ);
-		if (data >= end)
-			break;
-		pos = lseek(f->memfd, data, SEEK_HOLE);
-		if (pos < 0)
-			return -1;
-	}
-	return holes;
+	return cg_count_holes(f->memfd, (off_t)e * (off_t)CG_EXTENT_SIZE, CG_EXTENT_SIZE);
 }
 
 /*
@@ -189,7 +175,8 @@ static void check_extent(struct fi *f, int e, int holey, const char *when)
 
 static int collapse(struct fi *f, int e)
 {
-	return madvise(f->u + (size_t)e * EXTENT_SZ, EXTENT_SZ, MADV_COLLAPSE) ? errno : 0;
+	return madvise(f->u + (size_t)e * CG_EXTENT_SIZE, CG_EXTENT_SIZE, MADV_COLLAPSE) ?
+	       errno : 0;
 }
 
 /* The probe: E_PROBE is holey and armed, so collapse must be refused. */
@@ -242,7 +229,7 @@ static void make_it_fail(struct fi *f, int on)
 
 static int map_region(struct fi *f)
 {
-	f->r = map_aligned(f->memfd, (off_t)E_REGION * (off_t)EXTENT_SZ, REGION_LEN, RW);
+	f->r = map_aligned(f->memfd, (off_t)E_REGION * (off_t)CG_EXTENT_SIZE, REGION_LEN, RW);
 	if (f->r == MAP_FAILED) {
 		f->r = NULL;
 		return -errno;
@@ -254,14 +241,14 @@ static int map_region_armed(struct fi *f)
 {
 	int err = map_region(f);
 
-	return err ? err : uffd_register(f->uffd, f->r, REGION_LEN);
+	return err ? err : cg_uffd_register_missing(f->uffd, f->r, REGION_LEN);
 }
 
 static void unmap_region(struct fi *f, int err)
 {
 	(void)err;
 	if (f->r) {
-		uffd_unregister(f->uffd, f->r, REGION_LEN);
+		cg_uffd_unregister(f->uffd, f->r, REGION_LEN);
 		munmap(f->r, REGION_LEN);
 		f->r = NULL;
 	}
@@ -317,24 +304,24 @@ static void cleanup_collapse_unarmed(struct fi *f, int err)
 
 static int op_register_split(struct fi *f)
 {
-	return -uffd_register(f->uffd, f->r + MID_LO, MID_LEN);
+	return -cg_uffd_register_missing(f->uffd, f->r + MID_LO, MID_LEN);
 }
 
 static int setup_partly_armed(struct fi *f)
 {
 	int err = map_region(f);
 
-	return err ? err : uffd_register(f->uffd, f->r + MID_LO, MID_LEN);
+	return err ? err : cg_uffd_register_missing(f->uffd, f->r + MID_LO, MID_LEN);
 }
 
 static int op_register_merge(struct fi *f)
 {
-	return -uffd_register(f->uffd, f->r, REGION_LEN);
+	return -cg_uffd_register_missing(f->uffd, f->r, REGION_LEN);
 }
 
 static int op_unregister_split(struct fi *f)
 {
-	return -uffd_unregister(f->uffd, f->r + MID_LO, MID_LEN);
+	return -cg_uffd_unregister(f->uffd, f->r + MID_LO, MID_LEN);
 }
 
 static int op_mprotect_split(struct fi *f)
@@ -389,7 +376,7 @@ static void cleanup_mremap(struct fi *f, int err)
 		 * be mapped too: when unmapping it fails (an injected failure in
 		 * its split), 6.1's move_vma() keeps it and reports success.
 		 */
-		uffd_unregister(f->uffd, f->dst, REGION_LEN);
+		cg_uffd_unregister(f->uffd, f->dst, REGION_LEN);
 		munmap(f->dst, REGION_LEN);
 		f->dst = NULL;
 	}
@@ -418,14 +405,14 @@ static void cleanup_fork(struct fi *f, int err)
 
 static int op_uffd_create(struct fi *f)
 {
-	f->uffd2 = uffd_open(UFFD_FEATURE_EVENT_FORK);
+	f->uffd2 = cg_uffd_open(CG_UFFD_FLAGS, UFFD_FEATURE_EVENT_FORK, NULL);
 	if (f->uffd2 < 0) {
 		int err = -f->uffd2;
 
 		f->uffd2 = -1;
 		return err;
 	}
-	return -uffd_register(f->uffd2, f->r, REGION_LEN);
+	return -cg_uffd_register_missing(f->uffd2, f->r, REGION_LEN);
 }
 
 static void cleanup_uffd2(struct fi *f, int err)
@@ -435,7 +422,7 @@ static void cleanup_uffd2(struct fi *f, int err)
 	f->uffd2 = -1;
 	if (f->r) {
 		/* The release must have unarmed the region: it registers anew. */
-		int e = uffd_register(f->uffd, f->r, REGION_LEN);
+		int e = cg_uffd_register_missing(f->uffd, f->r, REGION_LEN);
 
 		if (e)
 			problem(f, "region not registrable after its uffd closed (%s)",
@@ -451,10 +438,10 @@ static int setup_uffd2_armed(struct fi *f)
 
 	if (err)
 		return err;
-	f->uffd2 = uffd_open(0);
+	f->uffd2 = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
 	if (f->uffd2 < 0)
 		return f->uffd2;
-	return uffd_register(f->uffd2, f->r + MID_LO, MID_LEN);
+	return cg_uffd_register_missing(f->uffd2, f->r + MID_LO, MID_LEN);
 }
 
 static int op_uffd_close(struct fi *f)
@@ -716,10 +703,12 @@ static pid_t armed_child(struct fi *f, int e, int *go)
 		/* Its copy of the write end would keep it waiting for ever. */
 		close(wait_pipe[1]);
 		close(ready[0]);
-		u = uffd_open(0);
-		char *m = map_aligned(f->memfd, (off_t)e * (off_t)EXTENT_SZ, EXTENT_SZ, RW);
+		u = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
+		char *m = map_aligned(f->memfd, (off_t)e * (off_t)CG_EXTENT_SIZE, CG_EXTENT_SIZE,
+				      RW);
 
-		c = (u >= 0 && m != MAP_FAILED && !uffd_register(u, m, EXTENT_SZ)) ? 'y' : 'n';
+		c = u >= 0 && m != MAP_FAILED && !cg_uffd_register_missing(u, m, CG_EXTENT_SIZE) ?
+		    'y' : 'n';
 		if (write(ready[1], &c, 1) != 1 || read(wait_pipe[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);
@@ -752,7 +741,7 @@ static void final_checks(struct fi *f)
 	final_check(f, "extent 0: a child arms a second mapping", child > 0, "");
 	if (child > 0) {
 		expect_collapse(f, E_PROBE, EBUSY, "armed by two mms");
-		uffd_unregister(f->uffd, f->probe, EXTENT_SZ);
+		cg_uffd_unregister(f->uffd, f->probe, CG_EXTENT_SIZE);
 		expect_collapse(f, E_PROBE, EBUSY, "after one unregisters, child's left");
 		check_extent(f, E_PROBE, 1, "extent 0 before the last goes");
 		close(go);
@@ -767,36 +756,38 @@ static void final_checks(struct fi *f)
 	}
 
 	/* E1: main uffd and a second uffd; the last goes by unregister. */
-	a1 = map_aligned(f->memfd, (off_t)EXTENT_SZ, EXTENT_SZ, RW);
-	a2 = map_aligned(f->memfd, (off_t)EXTENT_SZ, EXTENT_SZ, RW);
-	u2 = uffd_open(0);
+	a1 = map_aligned(f->memfd, (off_t)CG_EXTENT_SIZE, CG_EXTENT_SIZE, RW);
+	a2 = map_aligned(f->memfd, (off_t)CG_EXTENT_SIZE, CG_EXTENT_SIZE, RW);
+	u2 = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
 	if (a1 != MAP_FAILED && a2 != MAP_FAILED && u2 >= 0 &&
-	    !uffd_register(f->uffd, a1, EXTENT_SZ) && !uffd_register(u2, a2, EXTENT_SZ)) {
+	    !cg_uffd_register_missing(f->uffd, a1, CG_EXTENT_SIZE) &&
+	    !cg_uffd_register_missing(u2, a2, CG_EXTENT_SIZE)) {
 		expect_collapse(f, 1, EBUSY, "armed by two uffds");
 		close(u2);
 		expect_collapse(f, 1, EBUSY, "after one uffd closes");
 		check_extent(f, 1, 1, "extent 1 before the last goes");
-		uffd_unregister(f->uffd, a1, EXTENT_SZ);
+		cg_uffd_unregister(f->uffd, a1, CG_EXTENT_SIZE);
 		expect_collapse(f, 1, 0, "after the last unregisters");
 		check_extent(f, 1, 0, "extent 1 collapsed");
 	} else {
 		final_check(f, "extent 1: set-up", 0, errno_name(errno));
 	}
 	if (a1 != MAP_FAILED)
-		munmap(a1, EXTENT_SZ);
+		munmap(a1, CG_EXTENT_SIZE);
 	if (a2 != MAP_FAILED)
-		munmap(a2, EXTENT_SZ);
+		munmap(a2, CG_EXTENT_SIZE);
 
 	/* E2: two VMAs of one uffd; the last goes by munmap. */
-	a1 = map_aligned(f->memfd, (off_t)(2 * EXTENT_SZ), EXTENT_SZ, RW);
-	a2 = map_aligned(f->memfd, (off_t)(2 * EXTENT_SZ), EXTENT_SZ, RW);
+	a1 = map_aligned(f->memfd, (off_t)(2 * CG_EXTENT_SIZE), CG_EXTENT_SIZE, RW);
+	a2 = map_aligned(f->memfd, (off_t)(2 * CG_EXTENT_SIZE), CG_EXTENT_SIZE, RW);
 	if (a1 != MAP_FAILED && a2 != MAP_FAILED &&
-	    !uffd_register(f->uffd, a1, EXTENT_SZ) && !uffd_register(f->uffd, a2, EXTENT_SZ)) {
+	    !cg_uffd_register_missing(f->uffd, a1, CG_EXTENT_SIZE) &&
+	    !cg_uffd_register_missing(f->uffd, a2, CG_EXTENT_SIZE)) {
 		expect_collapse(f, 2, EBUSY, "armed by two VMAs");
-		munmap(a1, EXTENT_SZ);
+		munmap(a1, CG_EXTENT_SIZE);
 		expect_collapse(f, 2, EBUSY, "after one VMA is unmapped");
 		check_extent(f, 2, 1, "extent 2 before the last goes");
-		munmap(a2, EXTENT_SZ);
+		munmap(a2, CG_EXTENT_SIZE);
 		expect_collapse(f, 2, 0, "after the last is unmapped");
 		check_extent(f, 2, 0, "extent 2 collapsed");
 	} else {
@@ -804,10 +795,10 @@ static void final_checks(struct fi *f)
 	}
 
 	/* E3: armed in part (its second half) by a uffd; the last goes by close. */
-	a1 = map_aligned(f->memfd, (off_t)(3 * EXTENT_SZ), EXTENT_SZ, RW);
-	u2 = uffd_open(0);
+	a1 = map_aligned(f->memfd, (off_t)(3 * CG_EXTENT_SIZE), CG_EXTENT_SIZE, RW);
+	u2 = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
 	if (a1 != MAP_FAILED && u2 >= 0 &&
-	    !uffd_register(u2, a1 + EXTENT_SZ / 2, EXTENT_SZ / 2)) {
+	    !cg_uffd_register_missing(u2, a1 + CG_EXTENT_SIZE / 2, CG_EXTENT_SIZE / 2)) {
 		expect_collapse(f, 3, EBUSY, "half armed");
 		check_extent(f, 3, 1, "extent 3 before the last goes");
 		close(u2);
@@ -817,7 +808,7 @@ static void final_checks(struct fi *f)
 		final_check(f, "extent 3: set-up", 0, errno_name(errno));
 	}
 	if (a1 != MAP_FAILED)
-		munmap(a1, EXTENT_SZ);
+		munmap(a1, CG_EXTENT_SIZE);
 }
 
 static char marker[64];
@@ -962,9 +953,9 @@ int run_faultinj(const struct options *o)
 	mark_kernel_log();
 
 	f.buf = aligned_alloc(PAGE_SZ, PAGE_SZ);
-	f.memfd = memfd_create("collapse-faultinj", MFD_CLOEXEC);
-	if (!f.buf || f.memfd < 0 || ftruncate(f.memfd, (off_t)(NEXTENTS * EXTENT_SZ))) {
-		warnx_("memfd: %s", errno_name(errno));
+	f.memfd = cg_memfd_create("collapse-faultinj", NEXTENTS * CG_EXTENT_SIZE);
+	if (!f.buf || f.memfd < 0) {
+		warnx_("memfd: %s", errno_name(f.memfd < 0 ? -f.memfd : ENOMEM));
 		restore_knobs();
 		return 2;
 	}
@@ -975,23 +966,24 @@ int run_faultinj(const struct options *o)
 			return 2;
 		}
 	if ((err = monitor_start(0)) ||
-	    (f.uffd = uffd_open(UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP)) < 0) {
+	    (f.uffd = cg_uffd_open(CG_UFFD_FLAGS,
+				   UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP, NULL)) < 0) {
 		warnx_("monitor or userfaultfd: %s", errno_name(err ? -err : -f.uffd));
 		restore_knobs();
 		return 2;
 	}
 	monitor_add(f.uffd);
-	f.u = map_aligned(f.memfd, 0, NEXTENTS * EXTENT_SZ, RW);
-	f.probe = map_aligned(f.memfd, 0, EXTENT_SZ, RW);
+	f.u = map_aligned(f.memfd, 0, NEXTENTS * CG_EXTENT_SIZE, RW);
+	f.probe = map_aligned(f.memfd, 0, CG_EXTENT_SIZE, RW);
 	if (f.u == MAP_FAILED || f.probe == MAP_FAILED ||
-	    (err = uffd_register(f.uffd, f.probe, EXTENT_SZ))) {
+	    (err = cg_uffd_register_missing(f.uffd, f.probe, CG_EXTENT_SIZE))) {
 		warnx_("mappings: %s", errno_name(errno));
 		restore_knobs();
 		return 2;
 	}
-	registry_add(f.probe, EXTENT_SZ, 0);
-	madvise(f.u, NEXTENTS * EXTENT_SZ, MADV_HUGEPAGE);
-	madvise(f.probe, EXTENT_SZ, MADV_HUGEPAGE);
+	registry_add(f.probe, CG_EXTENT_SIZE, 0);
+	madvise(f.u, NEXTENTS * CG_EXTENT_SIZE, MADV_HUGEPAGE);
+	madvise(f.probe, CG_EXTENT_SIZE, MADV_HUGEPAGE);
 	f.log = open_memstream(&final_json, &final_len);
 	cg_json_start(&f.final, f.log, false);
 	cg_json_array(&f.final, NULL);
@@ -1029,8 +1021,8 @@ int run_faultinj(const struct options *o)
 	final_checks(&f);
 
 	/* Everything closed: the memory must be back to the baseline. */
-	munmap(f.u, NEXTENTS * EXTENT_SZ);
-	munmap(f.probe, EXTENT_SZ);
+	munmap(f.u, NEXTENTS * CG_EXTENT_SIZE);
+	munmap(f.probe, CG_EXTENT_SIZE);
 	monitor_stop();		/* closes the uffds */
 	close(f.memfd);
 	for (int tries = 0; tries < 20; tries++) {

@@ -2,7 +2,7 @@
 #include "monitor.h"
 #include "content.h"
 #include "shared.h"
-#include "uffd.h"
+#include "cg_uffd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -199,11 +199,12 @@ static int serve(int uffd, uintptr_t address, void *buf, int retry)
 	if (index < 0) {
 		count_error("monitor: fault at %#lx %s", (unsigned long)dst,
 			    index == -1 ? "outside every known mapping" : "in two known mappings");
-		uffd_wake(uffd, dst);
+		cg_uffd_wake(uffd, dst, PAGE_SZ);
 		return 0;
 	}
-	fill_page(buf, PAGER_MAGIC, atomic_load(&G->gen[index]), (unsigned long)index);
-	err = uffd_copy(uffd, dst, buf);
+	cg_stamp_fill(buf, PAGE_SZ,
+		      cg_stamp(PAGER_MAGIC, atomic_load(&G->gen[index]), (unsigned long)index));
+	err = cg_uffd_copy(uffd, dst, buf, PAGE_SZ);
 	switch (-err) {
 	case 0:
 		atomic_fetch_add_explicit(&G->served, 1, memory_order_relaxed);
@@ -231,7 +232,7 @@ static int serve(int uffd, uintptr_t address, void *buf, int retry)
 		count_error("monitor: UFFDIO_COPY at %#lx (page %ld): %s",
 			    (unsigned long)dst, index, errno_name(-err));
 	}
-	uffd_wake(uffd, dst);
+	cg_uffd_wake(uffd, dst, PAGE_SZ);
 	return 0;
 }
 

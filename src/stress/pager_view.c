@@ -19,7 +19,7 @@
 #include "pager_view.h"
 #include "pv_report.h"
 #include "pv_round.h"
-#include "uffd.h"
+#include "cg_uffd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -89,8 +89,8 @@ static void *collapser_main(void *arg)
 		r = atomic_load(&c->round);
 		r->collapse_start_abs = now_ns();
 		atomic_store(&c->started, seen);
-		r->collapse_err = madvise(c->map + (size_t)r->extent * EXTENT_SZ, EXTENT_SZ,
-					  MADV_COLLAPSE) ? errno : 0;
+		r->collapse_err = madvise(c->map + (size_t)r->extent * CG_EXTENT_SIZE,
+					  CG_EXTENT_SIZE, MADV_COLLAPSE) ? errno : 0;
 		r->collapse_end_abs = now_ns();
 		atomic_store(&c->done, seen);
 	}
@@ -120,24 +120,25 @@ static void *watchdog_main(void *arg)
 
 static int open_file(struct pv_file *f)
 {
-	f->memfd = memfd_create("collapse-pager-view", MFD_CLOEXEC);
-	if (f->memfd < 0 || ftruncate(f->memfd, (off_t)(PV_EXTENTS * EXTENT_SZ)))
-		return -errno;
-	f->uffd = uffd_open(0);
+	f->memfd = cg_memfd_create("collapse-pager-view", PV_EXTENTS * CG_EXTENT_SIZE);
+	if (f->memfd < 0)
+		return f->memfd;
+	f->uffd = cg_uffd_open(CG_UFFD_FLAGS, 0, NULL);
 	if (f->uffd < 0)
 		return f->uffd;
-	f->collapse_map = map_aligned(f->memfd, 0, PV_EXTENTS * EXTENT_SZ, RW);
+	f->collapse_map = map_aligned(f->memfd, 0, PV_EXTENTS * CG_EXTENT_SIZE, RW);
 	if (f->collapse_map == MAP_FAILED)
 		return -errno;
 	for (int e = 0; e < PV_EXTENTS; e++) {
-		f->pager_map[e] = map_aligned(f->memfd, (off_t)e * (off_t)EXTENT_SZ, EXTENT_SZ, RW);
+		f->pager_map[e] = map_aligned(f->memfd, (off_t)e * (off_t)CG_EXTENT_SIZE,
+					      CG_EXTENT_SIZE, RW);
 		if (f->pager_map[e] == MAP_FAILED)
 			return -errno;
 	}
-	f->pin_map = map_aligned(f->memfd, 0, PV_EXTENTS * EXTENT_SZ, RW);
+	f->pin_map = map_aligned(f->memfd, 0, PV_EXTENTS * CG_EXTENT_SIZE, RW);
 	if (f->pin_map == MAP_FAILED || pipe2(f->pin_pipe, O_CLOEXEC))
 		return -errno;
-	f->extent_buf = aligned_alloc(PAGE_SZ, EXTENT_SZ);
+	f->extent_buf = aligned_alloc(PAGE_SZ, CG_EXTENT_SIZE);
 	f->page_buf = aligned_alloc(PAGE_SZ, PAGE_SZ);
 	return f->extent_buf && f->page_buf ? 0 : -ENOMEM;
 }
@@ -146,11 +147,11 @@ static void close_file(struct pv_file *f)
 {
 	for (int e = 0; e < PV_EXTENTS; e++)
 		if (f->pager_map[e] && f->pager_map[e] != MAP_FAILED)
-			munmap(f->pager_map[e], EXTENT_SZ);
+			munmap(f->pager_map[e], CG_EXTENT_SIZE);
 	if (f->collapse_map && f->collapse_map != MAP_FAILED)
-		munmap(f->collapse_map, PV_EXTENTS * EXTENT_SZ);
+		munmap(f->collapse_map, PV_EXTENTS * CG_EXTENT_SIZE);
 	if (f->pin_map && f->pin_map != MAP_FAILED)
-		munmap(f->pin_map, PV_EXTENTS * EXTENT_SZ);
+		munmap(f->pin_map, PV_EXTENTS * CG_EXTENT_SIZE);
 	for (int i = 0; i < 2; i++)
 		if (f->pin_pipe[i] >= 0)
 			close(f->pin_pipe[i]);

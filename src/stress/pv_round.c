@@ -1,8 +1,7 @@
 #define _GNU_SOURCE
 #include "pv_round.h"
+#include "cg_uffd.h"
 #include "content.h"
-#include "page_cache.h"
-#include "uffd.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -25,24 +24,25 @@ static int64_t since_go(const struct pv_round *r)
 /* The round's extent in the mapping of the whole file. */
 static char *extent_in(char *map, const struct pv_round *r)
 {
-	return map + (size_t)r->extent * EXTENT_SZ;
+	return map + (size_t)r->extent * CG_EXTENT_SIZE;
 }
 
 int pv_prepare_extent(struct pv_file *f, struct pv_round *r)
 {
-	off_t start = (off_t)r->extent * (off_t)EXTENT_SZ;
+	off_t start = (off_t)r->extent * (off_t)CG_EXTENT_SIZE;
 	unsigned char present[EXTENT_PAGES];
 	long holes;
 
-	if (fallocate(f->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, EXTENT_SZ))
+	if (fallocate(f->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start, CG_EXTENT_SIZE))
 		return -errno;
 	for (unsigned page = 0; page < EXTENT_PAGES; page += 2) {
-		fill_page(f->page_buf, PAGER_MAGIC, (unsigned)r->number, file_index(r, page));
+		cg_stamp_fill(f->page_buf, PAGE_SZ,
+			      cg_stamp(PAGER_MAGIC, (unsigned)r->number, file_index(r, page)));
 		if (pwrite(f->memfd, f->page_buf, PAGE_SZ, start + (off_t)(page * PAGE_SZ)) !=
 		    (ssize_t)PAGE_SZ)
 			return -errno;
 	}
-	holes = mincore_holes(extent_in(f->collapse_map, r), EXTENT_PAGES, present);
+	holes = cg_mincore_holes(extent_in(f->collapse_map, r), EXTENT_PAGES, present);
 	if (holes < 0)
 		return (int)holes;
 	for (unsigned page = 0; page < EXTENT_PAGES; page++)
@@ -66,7 +66,8 @@ static int pin_page(struct pv_file *f, struct pv_round *r)
 void pv_pager_race(struct pv_file *f, struct pv_round *r)
 {
 	char *mine = f->pager_map[r->extent];
-	int err, seek, mincore;
+	long mincore_hole;
+	int err, seek_hole;
 
 	r->register_start = r->register_end = r->observed_at = r->copy_end = INT64_MIN;
 	r->pinned_at = INT64_MIN;
@@ -80,23 +81,25 @@ void pv_pager_race(struct pv_file *f, struct pv_round *r)
 		r->pinned_at = since_go(r);
 	}
 	r->register_start = since_go(r);
-	err = uffd_register(f->uffd, mine, EXTENT_SZ);
+	err = cg_uffd_register_missing(f->uffd, mine, CG_EXTENT_SIZE);
 	r->register_end = since_go(r);
 	if (err) {
 		r->register_err = -err;
 		return;
 	}
 	/* mincore() looks at the observed page only; lseek() walks on from it. */
-	mincore = mincore_says_data(mine + (size_t)r->observed * PAGE_SZ);
-	seek = seek_says_data(f->memfd, file_index(r, r->observed));
+	mincore_hole = cg_mincore_holes(mine + (size_t)r->observed * PAGE_SZ, 1, NULL);
+	seek_hole = cg_page_is_hole(f->memfd, (off_t)(file_index(r, r->observed) * PAGE_SZ));
 	r->observed_at = since_go(r);
-	r->mincore_saw_hole = mincore == 0;
-	r->seek_saw_hole = seek == 0;
-	if (mincore < 0 || seek < 0)
+	r->mincore_saw_hole = mincore_hole == 1;
+	r->seek_saw_hole = seek_hole == 1;
+	if (mincore_hole < 0 || seek_hole < 0)
 		r->judge_disagrees = true;
 
-	fill_page(f->page_buf, PAGER_MAGIC, (unsigned)r->number, file_index(r, r->copied));
-	err = uffd_copy(f->uffd, (uintptr_t)(mine + (size_t)r->copied * PAGE_SZ), f->page_buf);
+	cg_stamp_fill(f->page_buf, PAGE_SZ,
+		      cg_stamp(PAGER_MAGIC, (unsigned)r->number, file_index(r, r->copied)));
+	err = cg_uffd_copy(f->uffd, (uintptr_t)(mine + (size_t)r->copied * PAGE_SZ), f->page_buf,
+			   PAGE_SZ);
 	r->copy_end = since_go(r);
 	r->copy_err = -err;
 }
@@ -105,9 +108,10 @@ void pv_pager_race(struct pv_file *f, struct pv_round *r)
 static bool hole_after(struct pv_file *f, struct pv_round *r, unsigned page,
 		       const unsigned char *present)
 {
-	int seek = seek_says_data(f->memfd, file_index(r, page));
+	int seek_hole = cg_page_is_hole(f->memfd, (off_t)(file_index(r, page) * PAGE_SZ));
 
-	if (seek < 0 || seek != present[page])
+	/* lseek and mincore disagree when lseek's hole is mincore's resident page. */
+	if (seek_hole < 0 || seek_hole == present[page])
 		r->judge_disagrees = true;
 	return !present[page];
 }
@@ -141,14 +145,14 @@ static void content_problem(struct pv_round *r, const char *fmt, ...)
  */
 static void check_content(struct pv_file *f, struct pv_round *r)
 {
-	off_t start = (off_t)r->extent * (off_t)EXTENT_SZ;
+	off_t start = (off_t)r->extent * (off_t)CG_EXTENT_SIZE;
 	bool copied = r->race && r->register_err == 0 && r->copy_err == 0;
 	long untouched = r->holes_before - (copied ? 1 : 0);
 
 	if (r->holes_after != 0 && r->holes_after != untouched)
 		content_problem(r, "%ld of %ld holes left: filled without a commit",
 				r->holes_after, r->holes_before);
-	if (pread(f->memfd, f->extent_buf, EXTENT_SZ, start) != (ssize_t)EXTENT_SZ) {
+	if (pread(f->memfd, f->extent_buf, CG_EXTENT_SIZE, start) != (ssize_t)CG_EXTENT_SIZE) {
 		content_problem(r, "pread of the extent: %s", errno_name(errno));
 		return;
 	}
@@ -173,7 +177,7 @@ void pv_judge(struct pv_file *f, struct pv_round *r)
 {
 	unsigned char present[EXTENT_PAGES];
 
-	r->holes_after = mincore_holes(extent_in(f->collapse_map, r), EXTENT_PAGES, present);
+	r->holes_after = cg_mincore_holes(extent_in(f->collapse_map, r), EXTENT_PAGES, present);
 	if (r->holes_after < 0) {
 		r->judge_disagrees = true;
 		return;
@@ -188,7 +192,7 @@ int pv_finish(struct pv_file *f, struct pv_round *r)
 	int err = 0;
 
 	if (r->race && !r->register_err)
-		err = uffd_unregister(f->uffd, f->pager_map[r->extent], EXTENT_SZ);
+		err = cg_uffd_unregister(f->uffd, f->pager_map[r->extent], CG_EXTENT_SIZE);
 	if (r->pinned && r->pin_err && !err)
 		err = -r->pin_err;
 	/* Reading the pipe drops its reference to the pinned page. */

@@ -30,7 +30,7 @@ struct pv_file {
 	int uffd;		/* MISSING, no events: nobody faults on pager_map */
 	char *collapse_map;	/* the whole file, never touched: collapse and mincore */
 	char *pager_map[PV_EXTENTS];	/* one per extent, registered during a round */
-	uint64_t *extent_buf;	/* EXTENT_SZ: the content to write, then to check */
+	uint64_t *extent_buf;	/* CG_EXTENT_SIZE: the content to write, then to check */
 	uint64_t *page_buf;	/* PAGE_SZ: what the pager copies */
 	char *pin_map;		/* the whole file, to pin a page through */
 	int pin_pipe[2];	/* holds the pinned page's reference */

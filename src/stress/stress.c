@@ -18,7 +18,7 @@
 #include "monitor.h"
 #include "report.h"
 #include "shared.h"
-#include "uffd.h"
+#include "cg_uffd.h"
 
 #include <errno.h>
 #include <linux/userfaultfd.h>
@@ -84,7 +84,8 @@ static int proc_main(const struct options *o, int proc, int memfd)
 		count_error("proc %d: monitor thread: %s", proc, errno_name(-err));
 		return 2;
 	}
-	px.main_uffd = uffd_open(UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP);
+	px.main_uffd = cg_uffd_open(CG_UFFD_FLAGS,
+				    UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP, NULL);
 	if (px.main_uffd < 0) {
 		count_error("proc %d: userfaultfd with EVENT_FORK|EVENT_REMAP: %s", proc,
 			    errno_name(-px.main_uffd));
@@ -100,7 +101,7 @@ static int proc_main(const struct options *o, int proc, int memfd)
 		return 2;
 	}
 	anchor_id = registry_add(px.anchor, px.armed_len, 0);
-	if ((err = uffd_register(px.main_uffd, px.anchor, px.armed_len))) {
+	if ((err = cg_uffd_register_missing(px.main_uffd, px.anchor, px.armed_len))) {
 		count_error("proc %d: UFFDIO_REGISTER MISSING over the memfd: %s", proc,
 			    errno_name(-err));
 		monitor_stop();
@@ -148,7 +149,7 @@ static int proc_main(const struct options *o, int proc, int memfd)
 	for (int i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
 
-	uffd_unregister(px.main_uffd, px.anchor, px.armed_len);
+	cg_uffd_unregister(px.main_uffd, px.anchor, px.armed_len);
 	registry_del(anchor_id);
 	munmap(px.anchor, px.armed_len);
 	munmap(px.cmap, px.total_len);
@@ -201,7 +202,7 @@ static int prefill(int memfd, unsigned long armed_pages, uint64_t seed)
 	for (unsigned long i = 0; i < armed_pages; i++) {
 		if (rng_below(&r, 2))
 			continue;
-		fill_page(buf, PAGER_MAGIC, 0, i);
+		cg_stamp_fill(buf, PAGE_SZ, cg_stamp(PAGER_MAGIC, 0, i));
 		if (pwrite(memfd, buf, PAGE_SZ, (off_t)(i * PAGE_SZ)) != (ssize_t)PAGE_SZ) {
 			int err = errno;
 
@@ -227,9 +228,9 @@ int run_stress(const struct options *o)
 		warnx_("cannot allocate shared memory: %s", errno_name(errno));
 		return 2;
 	}
-	memfd = memfd_create("collapse-stress", MFD_CLOEXEC);
-	if (memfd < 0 || ftruncate(memfd, (off_t)(total_pages * PAGE_SZ))) {
-		warnx_("memfd: %s", errno_name(errno));
+	memfd = cg_memfd_create("collapse-stress", total_pages * PAGE_SZ);
+	if (memfd < 0) {
+		warnx_("memfd: %s", errno_name(-memfd));
 		return 2;
 	}
 	if ((err = prefill(memfd, armed_pages, o->seed))) {

@@ -7,11 +7,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cg_extent.h"
 #include "cg_util.h"
 
 #define PAGE_SZ      4096UL
-#define EXTENT_PAGES 512UL
-#define EXTENT_SZ    (PAGE_SZ * EXTENT_PAGES)
+#define EXTENT_PAGES (CG_EXTENT_SIZE / PAGE_SZ)
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
@@ -31,7 +31,7 @@ uint64_t rng_next(struct rng *r);
 /* Uniform in [0, n), n > 0. */
 unsigned long rng_below(struct rng *r, unsigned long n);
 
-/* map_aligned() and reserve_aligned() (EXTENT_SZ == CG_EXTENT_SIZE): cg_util.h. */
+/* map_aligned() and reserve_aligned(): cg_util.h; memfd extents: cg_extent.h. */
 
 /* Reads a whole small file into buf (NUL-terminated); -errno on failure. */
 int read_file(const char *path, char *buf, size_t size);
