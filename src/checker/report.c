@@ -96,11 +96,12 @@ static void cell_text(char *buf, size_t size, const struct result *r, struct foo
 void report_table(FILE *out, const struct report *report)
 {
 	struct footnotes notes = { .count = 0 };
-	const int name_width = 17, kind_width = 9, cell_width = 30;
+	const int name_width = 17, kind_width = 9, memory_width = 6, cell_width = 30;
 
 	fprintf(out, "collapse-check: kernel %s, timeout %g s\n\n", report->kernel,
 		report->timeout_ms / 1000.0);
-	fprintf(out, "%-*s %-*s", name_width, "scenario", kind_width, "kind");
+	fprintf(out, "%-*s %-*s %-*s", name_width, "scenario", kind_width, "kind", memory_width,
+		"memory");
 	for (size_t c = 0; c < report->n_paths; c++)
 		fprintf(out, " %-*s", c + 1 < report->n_paths ? cell_width : 0,
 			report->path_names[c]);
@@ -108,8 +109,8 @@ void report_table(FILE *out, const struct report *report)
 	for (size_t row = 0; row < report->n_rows; row++) {
 		const struct result *first = &report->results[row * report->n_paths];
 
-		fprintf(out, "%-*s %-*s", name_width, first->scenario, kind_width,
-			kind_name(first->kind));
+		fprintf(out, "%-*s %-*s %-*s", name_width, first->scenario, kind_width,
+			kind_name(first->kind), memory_width, first->memory);
 		for (size_t c = 0; c < report->n_paths; c++) {
 			char cell[96];
 
@@ -143,7 +144,8 @@ static void put_tap_line(FILE *out, size_t number, const struct result *r,
 	char verdict[32];
 	bool ok = outcome == OUTCOME_PASS || outcome == OUTCOME_SKIP;
 
-	fprintf(out, "%s %zu %s/%s # ", ok ? "ok" : "not ok", number, r->scenario, r->path);
+	fprintf(out, "%s %zu %s/%s/%s # ", ok ? "ok" : "not ok", number, r->scenario, r->memory,
+		r->path);
 	if (outcome == OUTCOME_SKIP) {
 		fputs("SKIP ", out);
 		put_tap_text(out, r->detail);
@@ -187,7 +189,8 @@ void report_tap(FILE *out, const struct report *report)
 
 /*
  * ---- JSON (schema version "1", consumed by other tools: keep it stable) ----
- * Every row has the same fields as ever; multi-step rows add "control" (the
+ * Every row has the same fields as ever, and "memory" (memfd, tmpfs) since the
+ * memory axis; multi-step rows add "control" (the
  * control part of a lifecycle row, else null) and "steps" (one object per
  * check). "kind" may be "lifecycle", whose "verdict" is the safety part.
  */
@@ -243,6 +246,8 @@ void report_json(FILE *out, const struct report *report)
 		put_json_string(out, r->scenario);
 		fprintf(out, ",\"kind\":\"%s\",\"path\":", kind_name(r->kind));
 		put_json_string(out, r->path);
+		fputs(",\"memory\":", out);
+		put_json_string(out, r->memory);
 		fprintf(out, ",\"verdict\":\"%s\",\"madv_errno\":", verdict_name(r->verdict));
 		if (r->madv_errno[0])
 			put_json_string(out, r->madv_errno);
