@@ -38,7 +38,7 @@ test_cli_empty_paths() {
 # The memory axis: --memory and --tmpfs-dir checked like --path, every row
 # on each memory type, "memory" in the JSON and in the TAP test names.
 test_cli_memory_axis() {
-	local bin=$1 problems="" m d not_tmpfs
+	local bin=$1 problems="" m d not_tmpfs out
 	for m in '' ',' 'memfd,' 'shm'; do
 		expect_exit 2 "$bin" --memory "$m" no-uffd
 		grep -q -- "--memory\|memory type" "$CLI_OUT/stderr" ||
@@ -53,20 +53,23 @@ test_cli_memory_axis() {
 			problems+="--tmpfs-dir '$d': no message naming --tmpfs-dir"$'\n'
 	done
 	expect_exit 0 "$bin" --path madv --json other-vma no-uffd
-	problems+=$(jq -r '[.results[] | "\(.scenario)/\(.memory)"] | sort
+	out=$(jq -r '[.results[] | "\(.scenario)/\(.memory)"] | sort
 		| if . == ["no-uffd/memfd", "no-uffd/tmpfs", "other-vma/memfd", "other-vma/tmpfs"]
 		  then empty else "rows by memory: \(.)" end' "$CLI_OUT/stdout" 2>&1)
+	[[ -z $out ]] || problems+="$out"$'\n'
 	expect_exit 0 "$bin" --path madv --memory memfd --json no-uffd
-	problems+=$(jq -r '[.results[].memory] | if . == ["memfd"] then empty
+	out=$(jq -r '[.results[].memory] | if . == ["memfd"] then empty
 		else "--memory memfd ran \(.)" end' "$CLI_OUT/stdout" 2>&1)
+	[[ -z $out ]] || problems+="$out"$'\n'
 	expect_exit 0 "$bin" --path madv --memory tmpfs --tap no-uffd
 	grep -q "^ok 1 no-uffd/tmpfs/madv_collapse " "$CLI_OUT/stdout" ||
 		problems+="TAP name without the memory type: $(grep "^ok\|^not ok" "$CLI_OUT/stdout")"$'\n'
 	if [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs ]]; then
 		expect_exit 0 "$bin" --path madv --memory tmpfs --tmpfs-dir /dev/shm --json other-vma
-		problems+=$(jq -r '.results[] | select(.verdict != "SAFE"
+		out=$(jq -r '.results[] | select(.verdict != "SAFE"
 			or (.detail | startswith("tmpfs /dev/shm;") | not))
 			| "--tmpfs-dir /dev/shm: \(.verdict): \(.detail)"' "$CLI_OUT/stdout" 2>&1)
+		[[ -z $out ]] || problems+="$out"$'\n'
 	fi
 	tap_result "$2: every row runs on memfd and tmpfs; bad --memory, --tmpfs-dir are usage errors" \
 		"$problems"

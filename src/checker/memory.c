@@ -112,8 +112,9 @@ int memory_file_make(enum memory_type type, size_t size, char *how, size_t how_s
 		if (tmpfs_dir)
 			return file_in_tmpfs_dir(size, how, how_size, why, why_size);
 		fd = tmpfs_file_make(size, where, sizeof(where), why, why_size);
+		/* "private tmpfs (huge=advise,...)" or "/dev/shm (mount: EPERM)" */
 		if (fd >= 0)
-			format_into(how, how_size, "tmpfs, %s", where);
+			format_into(how, how_size, "%s%s", where[0] == '/' ? "tmpfs " : "", where);
 		return fd;
 	case N_MEMORY_TYPES:
 		break;
