@@ -163,11 +163,14 @@ done | jq -s --arg generated "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
 	. as $cols
 	| {generated: $generated, columns: $cols,
 	   rows: (reduce ($cols[].report.results // [] | .[]) as $r ([];
-		if any(.[]; .scenario == $r.scenario and .path == $r.path) then .
-		else . + [{scenario: $r.scenario, kind: $r.kind, path: $r.path}] end)
+		if any(.[]; .scenario == $r.scenario and .path == $r.path
+			and .memory == $r.memory) then .
+		else . + [{scenario: $r.scenario, kind: $r.kind, memory: $r.memory,
+			path: $r.path}] end)
 		| map(. as $row | . + {cells: (reduce $cols[] as $c ({};
 			.[$c.id] = ([$c.report.results // [] | .[]
-				| select(.scenario == $row.scenario and .path == $row.path)
+				| select(.scenario == $row.scenario and .path == $row.path
+					and .memory == $row.memory)
 				| {verdict, madv_errno}
 				  + (if .kind == "end-to-end" or .kind == "kselftest"
 				     then {detail} else {} end)

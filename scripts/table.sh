@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prints collapse-check reports side by side, one row per scenario and path,
-# one column per report:
+# Prints collapse-check reports side by side, one row per scenario, memory
+# type and path, one column per report:
 #
 #   scripts/table.sh LABEL=REPORT.json [LABEL=REPORT.json...]
 #
@@ -8,7 +8,9 @@
 # (e.g. "SAFE EBUSY"); a lifecycle row shows its safety and control parts
 # ("SAFE/COLLAPSED"), the kselftest row its tests passed of those planned
 # ("FAIL 8/9"); "-" when the report has no such row, "n/a" when the
-# report is missing or not valid JSON.
+# report is missing or not valid JSON. Rows without a memory type (the
+# pager's, the kselftest's) have "-" in the memory column; the checker's
+# rows of a report from before the memory axis are memfd rows.
 set -euo pipefail
 
 (($#)) || { echo "usage: $0 LABEL=REPORT.json..." >&2; exit 2; }
@@ -22,14 +24,16 @@ done | jq -rs '
 		+ (if .tally == null then "" else " " + .tally end)
 		+ (if .madv_errno == null or .madv_errno == "0"
 		then "" else " " + .madv_errno end);
+	# A checker report from before the memory axis ran on memfds only.
+	def key: [.scenario, .memory // (if .kind | IN("safety", "control", "lifecycle")
+		then "memfd" else "-" end), .path];
 	. as $cols
-	| reduce ($cols[].results // [] | .[] | [.scenario, .path]) as $k
+	| reduce ($cols[].results // [] | .[] | key) as $k
 		([]; if index([$k]) then . else . + [$k] end)
-	| (["scenario", "path"] + [$cols[].label]),
+	| (["scenario", "memory", "path"] + [$cols[].label]),
 	  (.[] as $k | $k + [$cols[]
 		| if .results == null then "n/a"
-		  else ([.results[] | select(.scenario == $k[0] and .path == $k[1])
-			| cell][0] // "-") end])
+		  else ([.results[] | select(key == $k) | cell][0] // "-") end])
 	| @tsv' |
 	awk -F'\t' '
 	function row(r,   i, line) {

@@ -35,6 +35,46 @@ test_cli_empty_paths() {
 	tap_result "$2: an empty --path name ('', ',', 'madv,') is a usage error" "$problems"
 }
 
+# The memory axis: --memory and --tmpfs-dir checked like --path, every row
+# on each memory type, "memory" in the JSON and in the TAP test names.
+test_cli_memory_axis() {
+	local bin=$1 problems="" m d not_tmpfs out
+	for m in '' ',' 'memfd,' 'shm'; do
+		expect_exit 2 "$bin" --memory "$m" no-uffd
+		grep -q -- "--memory\|memory type" "$CLI_OUT/stderr" ||
+			problems+="--memory '$m': no message naming the memory type"$'\n'
+		[[ ! -s $CLI_OUT/stdout ]] || problems+="--memory '$m' printed: $(head -c 200 "$CLI_OUT/stdout")"$'\n'
+	done
+	not_tmpfs=$CG_ROOT
+	[[ $(stat -f -c %T "$not_tmpfs") != tmpfs ]] || not_tmpfs=/proc
+	for d in '' "$CLI_OUT/no-such-dir" "$CG_ROOT/README.md" "$not_tmpfs"; do
+		expect_exit 2 "$bin" --tmpfs-dir "$d" no-uffd
+		grep -q -- "--tmpfs-dir" "$CLI_OUT/stderr" ||
+			problems+="--tmpfs-dir '$d': no message naming --tmpfs-dir"$'\n'
+	done
+	expect_exit 0 "$bin" --path madv --json other-vma no-uffd
+	out=$(jq -r '[.results[] | "\(.scenario)/\(.memory)"] | sort
+		| if . == ["no-uffd/memfd", "no-uffd/tmpfs", "other-vma/memfd", "other-vma/tmpfs"]
+		  then empty else "rows by memory: \(.)" end' "$CLI_OUT/stdout" 2>&1)
+	[[ -z $out ]] || problems+="$out"$'\n'
+	expect_exit 0 "$bin" --path madv --memory memfd --json no-uffd
+	out=$(jq -r '[.results[].memory] | if . == ["memfd"] then empty
+		else "--memory memfd ran \(.)" end' "$CLI_OUT/stdout" 2>&1)
+	[[ -z $out ]] || problems+="$out"$'\n'
+	expect_exit 0 "$bin" --path madv --memory tmpfs --tap no-uffd
+	grep -q "^ok 1 no-uffd/tmpfs/madv_collapse " "$CLI_OUT/stdout" ||
+		problems+="TAP name without the memory type: $(grep "^ok\|^not ok" "$CLI_OUT/stdout")"$'\n'
+	if [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs ]]; then
+		expect_exit 0 "$bin" --path madv --memory tmpfs --tmpfs-dir /dev/shm --json other-vma
+		out=$(jq -r '.results[] | select(.verdict != "SAFE"
+			or (.detail | startswith("tmpfs /dev/shm;") | not))
+			| "--tmpfs-dir /dev/shm: \(.verdict): \(.detail)"' "$CLI_OUT/stdout" 2>&1)
+		[[ -z $out ]] || problems+="$out"$'\n'
+	fi
+	tap_result "$2: every row runs on memfd and tmpfs; bad --memory, --tmpfs-dir are usage errors" \
+		"$problems"
+}
+
 test_cli_json_out_names() {
 	local bin=$1 problems=""
 	expect_exit 2 "$bin" --json-out --list
@@ -82,7 +122,7 @@ test_tap_skips_counted() {
 		install -m 755 "$bin" "$copy/collapse-check"
 		chmod 755 "$copy"
 		(cd / && setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-			"$copy/collapse-check" --tap --path khugepaged no-uffd) \
+			"$copy/collapse-check" --tap --path khugepaged --memory memfd no-uffd) \
 			>"$CLI_OUT/nonroot.tap" 2>&1 || true
 		rm -rf "$copy"
 		counts=$(tap_counts "$CLI_OUT/nonroot.tap")
@@ -109,6 +149,7 @@ test_host_cli() {
 	rm -rf "$CLI_OUT"
 	mkdir -p "$CLI_OUT"
 	test_cli_empty_paths "$1" "$3"
+	test_cli_memory_axis "$1" "$3"
 	test_cli_json_out_names "$1" "$3"
 	test_cli_write_errors "$1" "$3"
 	test_cli_timeout_bounds "$1" "$3"

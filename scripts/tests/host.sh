@@ -17,10 +17,10 @@ thp_knobs() {
 }
 
 # report_rows REPORT FILTER: one line per result row that FILTER (a jq
-# select over .results[]) picks.
+# select over .results[]) picks, named scenario/memory/path.
 report_rows() {
 	jq -r ".results[] | select($2) |
-		\"\\(.scenario)/\\(.path): \\(.verdict) (madv_errno \\(.madv_errno)): \\(.detail)\"" "$1"
+		\"\\(.scenario)/\\(.memory)/\\(.path): \\(.verdict) (madv_errno \\(.madv_errno)): \\(.detail)\"" "$1"
 }
 
 test_host_checker() {

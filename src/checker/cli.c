@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +34,18 @@ static void usage(FILE *out)
 "Options:\n"
 "  --path NAME[,NAME]  collapse paths to run (repeatable): madv_collapse (alias\n"
 "                      madv), khugepaged\n"
+"  --memory TYPE[,TYPE] memory types to run every row on (repeatable): memfd,\n"
+"                      tmpfs; default both\n"
+"  --tmpfs-dir DIR     tmpfs files in DIR (a directory on a tmpfs, e.g. /dev/shm)\n"
+"                      instead of a private tmpfs mount\n"
 "  --timeout SEC       bound of each wait (khugepaged, fault delivery), from\n"
 "                      %g to %d; default %d\n"
 "  --tap               TAP 13 (kselftest style) instead of the table\n"
 "  --json              JSON instead of the table\n"
 "  --json-out FILE     also write the JSON to FILE (e.g. /dev/ttyS1), whole or\n"
 "                      not at all; - is stdout (instead of the table)\n"
-"  --list              list scenarios and paths, then exit\n"
+"  --list              list scenarios (name, kind, what it does), paths and\n"
+"                      memory types, then exit\n"
 "  --kmsg              read /dev/kmsg: a kernel WARNING/BUG/lockdep report during\n"
 "                      a cell makes it ERROR (for CONFIG_DEBUG_VM test kernels)\n"
 "  -v, --verbose       progress on stderr\n"
@@ -56,8 +62,11 @@ static void usage(FILE *out)
 "  prove -v --exec '' collapse-check :: --tap\n"
 "  collapse-check --tap > out.tap; prove -v --exec cat out.tap\n"
 "\n"
-"tmpfs-other-vma mounts a private tmpfs (root), detached at once; without\n"
-"root it uses /dev/shm. Children forked by a row are reaped within the row.\n"
+"Memory types: every row runs on a memfd and on a file of a tmpfs. Without\n"
+"--tmpfs-dir the tmpfs is a private mount (huge=advise, so that khugepaged may\n"
+"collapse it), detached at once; without root /dev/shm. A path that does not\n"
+"collapse a memory type at all (the no-uffd probe) SKIPs its cells of it.\n"
+"Children forked by a row are reaped within the row.\n"
 "\n"
 "Exit status: 0 no safety or lifecycle row VULNERABLE, 1 one was VULNERABLE,\n"
 "2 usage error, an ERROR cell (setup broken) or a report that could not be\n"
@@ -85,29 +94,70 @@ void print_list(void)
 		printf("  %-27s %s%s%s\n", collapse_paths[i].name, collapse_paths[i].description,
 		       collapse_paths[i].alias ? "; alias " : "",
 		       collapse_paths[i].alias ? collapse_paths[i].alias : "");
+	printf("\nMemory types:\n");
+	for (int t = 0; t < N_MEMORY_TYPES; t++)
+		printf("  %-27s %s\n", memory_name((enum memory_type)t),
+		       memory_description((enum memory_type)t));
 }
 
-/* NAME[,NAME...]: every name a path; an empty one ("", ",", "madv,") is an error. */
-static void select_paths(const char *list, bool chosen[])
+/* The index of `name` among the choices of an option, or -1. */
+typedef int (*choice_index)(const char *name);
+
+static int path_index(const char *name)
+{
+	const struct collapse_path *p = collapse_path_find(name);
+
+	return p ? (int)(p - collapse_paths) : -1;
+}
+
+static int memory_index(const char *name)
+{
+	enum memory_type type;
+
+	return memory_find(name, &type) ? (int)type : -1;
+}
+
+/*
+ * --OPTION NAME[,NAME...]: every name one of the option's choices; an empty
+ * one ("", ",", "madv,") is an error.
+ */
+static void select_names(const char *option, const char *noun, const char *list,
+			 choice_index find, bool chosen[])
 {
 	const char *name = list;
+	char why[160];
 
 	for (;;) {
 		size_t len = strcspn(name, ",");
 		char one[32];
-		const struct collapse_path *p;
+		int index;
 
-		if (!len)
-			usage_error("--path '%s': an empty path name (see --list)", list);
+		if (!len) {
+			format_into(why, sizeof(why), "--%s '%.40s': an empty %s name (see --list)",
+				    option, list, noun);
+			usage_error("%s", why);
+		}
 		format_into(one, sizeof(one), "%.*s", (int)len, name);
-		p = len < sizeof(one) ? collapse_path_find(one) : NULL;
-		if (!p)
-			usage_error("unknown path '%s' (see --list)", one);
-		chosen[p - collapse_paths] = true;
+		index = len < sizeof(one) ? find(one) : -1;
+		if (index < 0) {
+			format_into(why, sizeof(why), "unknown %s '%s' (see --list)", noun, one);
+			usage_error("%s", why);
+		}
+		chosen[index] = true;
 		if (!name[len])
 			return;
 		name += len + 1;
 	}
+}
+
+static void use_tmpfs_dir(const char *dir)
+{
+	char why[PATH_MAX + 80];
+
+	if (!dir[0])
+		usage_error("--tmpfs-dir needs a directory%s", "");
+	if (memory_use_tmpfs_dir(dir, why, sizeof(why)))
+		usage_error("--tmpfs-dir %s", why);
 }
 
 static long parse_timeout(const char *text)
@@ -138,7 +188,10 @@ static const char *parse_json_out(const char *text)
 
 void parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_TAP = 256, OPT_JSON, OPT_JSON_OUT, OPT_LIST, OPT_PATH, OPT_TIMEOUT, OPT_KMSG };
+	enum {
+		OPT_TAP = 256, OPT_JSON, OPT_JSON_OUT, OPT_LIST, OPT_PATH, OPT_MEMORY,
+		OPT_TMPFS_DIR, OPT_TIMEOUT, OPT_KMSG,
+	};
 	static const struct option long_options[] = {
 		{ "tap", no_argument, NULL, OPT_TAP },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -146,12 +199,15 @@ void parse_options(int argc, char **argv, struct options *o)
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "kmsg", no_argument, NULL, OPT_KMSG },
 		{ "path", required_argument, NULL, OPT_PATH },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "tmpfs-dir", required_argument, NULL, OPT_TMPFS_DIR },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool path_chosen[MAX_PATHS] = { false }, any_path = false;
+	bool memory_chosen[N_MEMORY_TYPES] = { false }, any_memory = false;
 	bool scenario_chosen[MAX_SCENARIOS] = { false }, any_scenario = false;
 	int opt;
 
@@ -176,8 +232,15 @@ void parse_options(int argc, char **argv, struct options *o)
 			o->kmsg = true;
 			break;
 		case OPT_PATH:
-			select_paths(optarg, path_chosen);
+			select_names("path", "path", optarg, path_index, path_chosen);
 			any_path = true;
+			break;
+		case OPT_MEMORY:
+			select_names("memory", "memory type", optarg, memory_index, memory_chosen);
+			any_memory = true;
+			break;
+		case OPT_TMPFS_DIR:
+			use_tmpfs_dir(optarg);
 			break;
 		case OPT_TIMEOUT:
 			o->timeout_ms = parse_timeout(optarg);
@@ -210,7 +273,17 @@ void parse_options(int argc, char **argv, struct options *o)
 	for (size_t i = 0; i < n_collapse_paths && i < MAX_PATHS; i++)
 		if (!any_path || path_chosen[i])
 			o->paths[o->n_paths++] = &collapse_paths[i];
-	for (size_t i = 0; i < n_scenarios && i < MAX_SCENARIOS; i++)
-		if (!any_scenario || scenario_chosen[i])
-			o->scenarios[o->n_scenarios++] = &scenarios[i];
+	for (int t = 0; t < N_MEMORY_TYPES; t++)
+		if (!any_memory || memory_chosen[t])
+			o->memories[o->n_memories++] = (enum memory_type)t;
+	for (size_t i = 0; i < n_scenarios && i < MAX_SCENARIOS; i++) {
+		if (any_scenario && !scenario_chosen[i])
+			continue;
+		for (size_t m = 0; m < o->n_memories; m++)
+			if (scenario_runs_on(&scenarios[i], o->memories[m]))
+				o->rows[o->n_rows++] = (struct report_row){ &scenarios[i],
+									    o->memories[m] };
+	}
+	if (!o->n_rows && !o->list)
+		usage_error("no row of the chosen scenarios runs on the chosen memory%s", "");
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "memory.h"
 #include "paths.h"
 #include "scenarios.h"
 
@@ -12,6 +13,13 @@ enum output_format { OUTPUT_TABLE, OUTPUT_TAP, OUTPUT_JSON };
 
 #define MAX_PATHS     4
 #define MAX_SCENARIOS 40
+#define MAX_ROWS      (MAX_SCENARIOS * N_MEMORY_TYPES)
+
+/* A row of the report: a scenario on one memory type. */
+struct report_row {
+	const struct scenario *scenario;
+	enum memory_type memory;
+};
 
 struct options {
 	enum output_format format;
@@ -21,8 +29,10 @@ struct options {
 	bool kmsg;
 	const struct collapse_path *paths[MAX_PATHS];	/* in table order */
 	size_t n_paths;
-	const struct scenario *scenarios[MAX_SCENARIOS];	/* in table order */
-	size_t n_scenarios;
+	enum memory_type memories[N_MEMORY_TYPES];	/* in table order */
+	size_t n_memories;
+	struct report_row rows[MAX_ROWS];	/* each scenario, then each memory type */
+	size_t n_rows;
 };
 
 #define EXIT_USAGE 2

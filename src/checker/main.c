@@ -1,6 +1,7 @@
 /*
  * collapse-check: does THP collapse of shmem respect userfaultfd MISSING
- * registrations? Runs every selected scenario under every selected path.
+ * registrations? Runs every selected scenario on every selected memory type
+ * under every selected path.
  */
 #define _GNU_SOURCE
 #include "cg_knob_hold.h"
@@ -11,6 +12,7 @@
 #include "lifecycle.h"
 #include "outcome.h"
 #include "report.h"
+#include "steps.h"
 #include "util.h"
 
 #include <errno.h>
@@ -21,15 +23,20 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+/* The rows of the column's memory type get `verdict` with why. */
 static void mark_column(struct result *column, size_t stride, const struct options *o,
-			const struct collapse_path *path, enum verdict verdict, const char *why)
+			enum memory_type memory, const struct collapse_path *path,
+			enum verdict verdict, const char *why)
 {
-	for (size_t row = 0; row < o->n_scenarios; row++) {
+	for (size_t row = 0; row < o->n_rows; row++) {
 		struct result *r = &column[row * stride];
 
+		if (o->rows[row].memory != memory)
+			continue;
 		memset(r, 0, sizeof(*r));
-		r->scenario = o->scenarios[row]->name;
-		r->kind = o->scenarios[row]->kind;
+		r->scenario = o->rows[row].scenario->name;
+		r->kind = o->rows[row].scenario->kind;
+		r->memory = memory_name(memory);
 		r->path = path->name;
 		r->verdict = verdict;
 		r->control = N_VERDICTS;
@@ -41,14 +48,14 @@ static void mark_column(struct result *column, size_t stride, const struct optio
 static int kmsg_fd = -1;
 
 /* One cell, with the kernel log of its time looked at under --kmsg. */
-static void run_cell(const struct scenario *s, const struct collapse_path *path,
-		     long timeout_ms, struct result *r)
+static void run_cell(const struct scenario *s, enum memory_type memory,
+		     const struct collapse_path *path, long timeout_ms, struct result *r)
 {
 	if (kmsg_fd >= 0)
 		kmsg_skip(kmsg_fd);
-	scenario_run(s, path, timeout_ms, r);
+	scenario_run(s, memory, path, timeout_ms, r);
 	if (kmsg_fd >= 0 && kmsg_judge(kmsg_fd, r))
-		note("%s/%s: kernel log: %s", s->name, path->name, r->detail);
+		note("%s/%s/%s: kernel log: %s", s->name, r->memory, path->name, r->detail);
 }
 
 /* Why MADV_COLLAPSE of the no-uffd control failed with EINVAL. */
@@ -67,21 +74,29 @@ static void explain_madv_einval(char *why, size_t size)
 }
 
 /*
- * The no-uffd control runs first in every column, selected or not: a path
- * that does not collapse even without userfaultfd proves nothing.
- * Returns false when the column was filled with SKIP/ERROR instead.
+ * The no-uffd control runs first for every memory type of every column,
+ * selected or not: a path that does not collapse even without userfaultfd
+ * proves nothing. Returns false when the rows of that memory type were
+ * filled with SKIP/ERROR instead.
  */
-static bool probe_path(const struct options *o, const struct collapse_path *path,
-		       struct result *column, size_t stride, struct result *probe)
+static bool probe_path(const struct options *o, enum memory_type memory,
+		       const struct collapse_path *path, struct result *column, size_t stride,
+		       struct result *probe)
 {
 	char why[256];
+	int usable = memory_column_begin(memory, why, sizeof(why));
 
-	run_cell(scenario_find(NO_UFFD_SCENARIO), path, o->timeout_ms, probe);
+	if (usable) {
+		mark_column(column, stride, o, memory, path,
+			    usable == -2 ? VERDICT_SKIP : VERDICT_ERROR, why);
+		return false;
+	}
+	run_cell(scenario_find(NO_UFFD_SCENARIO), memory, path, o->timeout_ms, probe);
 	if (probe->verdict == VERDICT_COLLAPSED)
 		return true;
 	if (probe->verdict == VERDICT_ERROR) {
 		format_into(why, sizeof(why), "no-uffd control broken: %s", probe->detail);
-		mark_column(column, stride, o, path, VERDICT_ERROR, why);
+		mark_column(column, stride, o, memory, path, VERDICT_ERROR, why);
 		return false;
 	}
 	/* Only madv_collapse records an errno. */
@@ -91,13 +106,14 @@ static bool probe_path(const struct options *o, const struct collapse_path *path
 		explain_madv_einval(why, sizeof(why));
 	} else {
 		format_into(why, sizeof(why),
-			    "no collapse of the no-uffd control within %g s (%s)",
-			    o->timeout_ms / 1000.0, probe->detail);
+			    "no collapse of the no-uffd control on %s within %g s (%s)",
+			    memory_name(memory), o->timeout_ms / 1000.0, probe->detail);
 	}
-	mark_column(column, stride, o, path, VERDICT_SKIP, why);
+	mark_column(column, stride, o, memory, path, VERDICT_SKIP, why);
 	return false;
 }
 
+/* A column is a path; within it, the rows of each memory type after their probe. */
 static void run_column(const struct options *o, const struct collapse_path *path,
 		       struct result *column, size_t stride)
 {
@@ -105,17 +121,24 @@ static void run_column(const struct options *o, const struct collapse_path *path
 	char why[256] = "";
 
 	if (path->column_begin(why, sizeof(why))) {
-		mark_column(column, stride, o, path, VERDICT_SKIP, why);
+		for (size_t m = 0; m < o->n_memories; m++)
+			mark_column(column, stride, o, o->memories[m], path, VERDICT_SKIP, why);
 		return;
 	}
-	if (probe_path(o, path, column, stride, &probe)) {
-		for (size_t row = 0; row < o->n_scenarios; row++) {
-			const struct scenario *s = o->scenarios[row];
+	for (size_t m = 0; m < o->n_memories; m++) {
+		enum memory_type memory = o->memories[m];
 
+		if (!probe_path(o, memory, path, column, stride, &probe))
+			continue;
+		for (size_t row = 0; row < o->n_rows; row++) {
+			const struct scenario *s = o->rows[row].scenario;
+
+			if (o->rows[row].memory != memory)
+				continue;
 			if (!strcmp(s->name, NO_UFFD_SCENARIO))
 				column[row * stride] = probe;
 			else
-				run_cell(s, path, o->timeout_ms, &column[row * stride]);
+				run_cell(s, memory, path, o->timeout_ms, &column[row * stride]);
 		}
 	}
 	if (path->column_end)
@@ -178,8 +201,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "collapse-check: --json-out: %s\n", why);
 		return EXIT_USAGE;
 	}
-	results = o.n_scenarios && o.n_paths ?
-		  calloc(o.n_scenarios * o.n_paths, sizeof(*results)) : NULL;
+	results = o.n_rows && o.n_paths ? calloc(o.n_rows * o.n_paths, sizeof(*results)) : NULL;
 	if (!results) {
 		fprintf(stderr, "collapse-check: out of memory\n");
 		return EXIT_USAGE;
@@ -205,10 +227,10 @@ int main(int argc, char **argv)
 		.path_names = path_names,
 		.n_paths = o.n_paths,
 		.results = results,
-		.n_rows = o.n_scenarios,
+		.n_rows = o.n_rows,
 	};
 	status = write_reports(&o, &report, &json_file,
-			       results_exit_status(results, o.n_scenarios * o.n_paths));
+			       results_exit_status(results, o.n_rows * o.n_paths));
 	free(results);
 	return status;
 }

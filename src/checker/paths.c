@@ -127,6 +127,13 @@ static void khugepaged_trigger(struct collapse_job *job)
 	trigger_time_ms = now_ms();
 }
 
+/* Some holes of a holey extent filled, not all: khugepaged is at it. */
+static bool collapse_in_progress(const struct collapse_job *job)
+{
+	return job->pattern == CG_FILL_EVEN_PAGES && job->holes_after > 0 &&
+	       job->holes_after < cg_fill_holes(job->pattern);
+}
+
 static void khugepaged_wait(struct collapse_job *job)
 {
 	long scans = scans_at_trigger;
@@ -141,8 +148,12 @@ static void khugepaged_wait(struct collapse_job *job)
 				    "khugepaged collapsed the extent after %lld ms", elapsed);
 			return;
 		}
-		/* Two completed passes since eligibility: one fully saw the range. */
-		if (scans >= scans_at_trigger + KHUGEPAGED_SCANS) {
+		/*
+		 * Two completed passes since eligibility: one fully saw the range.
+		 * Unless some holes are filled already: a collapse in progress (a
+		 * slow debug kernel) is no refusal, wait for it up to the timeout.
+		 */
+		if (scans >= scans_at_trigger + KHUGEPAGED_SCANS && !collapse_in_progress(job)) {
 			format_into(job->info, sizeof(job->info), "%d scans", KHUGEPAGED_SCANS);
 			format_into(job->detail, sizeof(job->detail),
 				    "not collapsed after %ld full khugepaged scans (%lld ms)",

@@ -98,11 +98,12 @@ static void cell_text(char *buf, size_t size, const struct result *r, struct foo
 void report_table(FILE *out, const struct report *report)
 {
 	struct footnotes notes = { .count = 0 };
-	const int name_width = 17, kind_width = 9, cell_width = 30;
+	const int name_width = 17, kind_width = 9, memory_width = 6, cell_width = 30;
 
 	fprintf(out, "collapse-check: kernel %s, timeout %g s\n\n", report->kernel,
 		report->timeout_ms / 1000.0);
-	fprintf(out, "%-*s %-*s", name_width, "scenario", kind_width, "kind");
+	fprintf(out, "%-*s %-*s %-*s", name_width, "scenario", kind_width, "kind", memory_width,
+		"memory");
 	for (size_t c = 0; c < report->n_paths; c++)
 		fprintf(out, " %-*s", c + 1 < report->n_paths ? cell_width : 0,
 			report->path_names[c]);
@@ -110,8 +111,8 @@ void report_table(FILE *out, const struct report *report)
 	for (size_t row = 0; row < report->n_rows; row++) {
 		const struct result *first = &report->results[row * report->n_paths];
 
-		fprintf(out, "%-*s %-*s", name_width, first->scenario, kind_width,
-			kind_name(first->kind));
+		fprintf(out, "%-*s %-*s %-*s", name_width, first->scenario, kind_width,
+			kind_name(first->kind), memory_width, first->memory);
 		for (size_t c = 0; c < report->n_paths; c++) {
 			char cell[96];
 
@@ -136,7 +137,7 @@ static void put_tap_line(struct cg_tap *tap, const struct result *r, enum outcom
 {
 	char name[96], text[sizeof(r->detail) + 160] = "", verdict[32];
 
-	format_into(name, sizeof(name), "%s/%s", r->scenario, r->path);
+	format_into(name, sizeof(name), "%s/%s/%s", r->scenario, r->memory, r->path);
 	if (outcome == OUTCOME_SKIP) {
 		cg_tap_skip(tap, name, r->detail);
 		return;
@@ -175,8 +176,9 @@ void report_tap(FILE *out, const struct report *report)
 
 /*
  * ---- JSON (schema version "1", consumed by other tools: keep it stable) ----
- * Every row has the same fields as ever; multi-step rows add "control" (the
- * control part of a lifecycle row, else null) and "steps" (one object per
+ * Every row has the same fields as ever, and "memory" (memfd, tmpfs) since the
+ * memory axis; multi-step rows add "control" (the control part of a lifecycle
+ * row, else null) and "steps" (one object per
  * check). "kind" may be "lifecycle", whose "verdict" is the safety part.
  */
 
@@ -217,6 +219,7 @@ static void put_json_result(struct cg_json *j, const struct result *r)
 	cg_json_string(j, "scenario", r->scenario);
 	cg_json_string(j, "kind", kind_name(r->kind));
 	cg_json_string(j, "path", r->path);
+	cg_json_string(j, "memory", r->memory);
 	put_json_check(j, r->verdict, r->madv_errno, r->hole_kept, r->event, r->detail);
 	if (r->n_steps || r->control != N_VERDICTS) {
 		cg_json_string(j, "control",

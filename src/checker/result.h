@@ -1,4 +1,4 @@
-/* One cell of the report: a scenario run under one collapse path. */
+/* One cell of the report: a scenario run on one memory type under one collapse path. */
 #ifndef COLLAPSE_CHECK_RESULT_H
 #define COLLAPSE_CHECK_RESULT_H
 
@@ -34,6 +34,7 @@ struct step_result {
 	char madv_errno[24];
 	enum tristate hole_kept;
 	enum tristate event;
+	char info[48];		/* short text for the table cell of a one-check row */
 	char detail[256];
 };
 
@@ -42,6 +43,7 @@ struct step_result {
 struct result {
 	const char *scenario;
 	enum scenario_kind kind;
+	const char *memory;	/* "memfd", "tmpfs" */
 	const char *path;
 	enum verdict verdict;	/* lifecycle: the safety part */
 	enum verdict control;	/* lifecycle: the control part; else N_VERDICTS */

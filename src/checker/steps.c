@@ -1,21 +1,12 @@
 /*
- * Multi-step rows: each step is an action on the armed mappings (register,
- * split, move, fork, unmap, exit...) or a check. A check collapses one fresh
- * extent of the file through a mapping that is never armed:
- *
- *   safety  the hole of an armed mapping in that extent must still be a hole
- *           and a read through that mapping must raise a fault event;
- *   control the extent must collapse (no armed VMA left that maps it).
- *
- * On a kernel that counts the armed VMAs of an inode, a count that drifted
- * low shows as VULNERABLE, a stale VM_UFFD_MISSING as REFUSED; a count that
- * drifted high is only seen by the kernel's own debug checks (CONFIG_DEBUG_VM
- * warnings; see --kmsg).
+ * The one interpreter of the scenario table: runs a row's script (scenarios.h)
+ * for one memory type and one collapse path. Actions work on the armed
+ * mappings (register, split, move, fork, unmap, exit...); checks (checks.c)
+ * collapse one extent each and judge it.
  */
 #define _GNU_SOURCE
 #include "steps.h"
-#include "forked.h"
-#include "remote_armer.h"
+#include "run.h"
 #include "uffd.h"
 #include "util.h"
 
@@ -23,29 +14,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-struct slot {
-	char *base;		/* maps the whole file, or NULL */
-	bool busy;		/* a stuck reader still uses it: never unmap */
-};
-
-struct lrun {
-	const struct scenario *sc;
-	const struct collapse_path *path;
-	long timeout_ms;
-	int fd;
-	size_t file_size;
-	char file_how[80];
-	char *other;		/* the whole file, never armed: collapses go through it */
-	struct slot slot[2];	/* SLOT_A, SLOT_B */
-	size_t split_len;	/* the read-only part after STEP_SPLIT */
-	int uffd;
-	struct forked_child child;
-	int child_uffd;		/* from UFFD_EVENT_FORK */
-	char *child_base;
-	struct remote_armer remote;
-	char why[256];
-};
 
 enum step_status { STEP_OK, STEP_FAILED, STEP_SKIPPED };
 
@@ -55,6 +23,7 @@ static const char *op_name(enum step_op op)
 	case STEP_ARM:		return "arm";
 	case STEP_REGISTER:	return "register";
 	case STEP_UNREGISTER:	return "unregister";
+	case STEP_CLOSE_UFFD:	return "close uffd";
 	case STEP_SPLIT:	return "split";
 	case STEP_MERGE:	return "merge";
 	case STEP_MREMAP:	return "mremap";
@@ -65,7 +34,6 @@ static const char *op_name(enum step_op op)
 	case STEP_REMOTE_EXIT:	return "armed child exit";
 	case STEP_SAFE:		return "safety check";
 	case STEP_CONTROL:	return "control";
-	case STEP_PROBE:	return "probe";
 	case STEP_END:		break;
 	}
 	return "end";
@@ -78,45 +46,36 @@ static const char *slot_name(enum step_slot slot)
 	return names[slot];
 }
 
-static off_t hole_offset(unsigned extent)
+static bool is_check(const struct step *st)
 {
-	return (off_t)(extent * CG_EXTENT_SIZE + TOUCHED_HOLE_PAGE * page_size);
+	return st->op == STEP_SAFE || st->op == STEP_CONTROL;
 }
 
+/* 0, 1 when the memory type cannot be had here (SKIP), -1 with why (ERROR). */
 static int setup_file(struct lrun *run)
 {
+	const struct scenario *sc = run->sc;
 	long holes;
 	int fd;
 
-	run->file_size = run->sc->n_extents * CG_EXTENT_SIZE;
-	if (run->sc->file == FILE_TMPFS) {
-		fd = tmpfs_file_make(run->file_size, run->file_how, sizeof(run->file_how),
-				     run->why, sizeof(run->why));
-		if (fd == -2)
-			return 1;
-	} else {
-		format_into(run->file_how, sizeof(run->file_how), "memfd");
-		fd = memfd_make(run->file_size, run->why, sizeof(run->why));
-	}
+	run->file_size = sc->n_extents * CG_EXTENT_SIZE;
+	fd = memory_file_make(run->memory, run->file_size, run->file_how, sizeof(run->file_how),
+			      run->why, sizeof(run->why));
+	if (fd == -2)
+		return 1;
 	if (fd < 0)
 		return -1;
 	run->fd = fd;
-	if (memfd_fill(fd, run->file_size, CG_FILL_EVEN_PAGES, run->why, sizeof(run->why)))
+	if (memfd_fill(fd, run->file_size, sc->pattern, run->why, sizeof(run->why)))
 		return -1;
-	for (unsigned e = 0; e < run->sc->n_extents; e++) {
+	for (unsigned e = 0; e < sc->n_extents; e++) {
 		holes = cg_count_holes(fd, (off_t)(e * CG_EXTENT_SIZE), CG_EXTENT_SIZE);
-		if (holes != cg_fill_holes(CG_FILL_EVEN_PAGES)) {
+		if (holes != cg_fill_holes(sc->pattern)) {
 			format_into(run->why, sizeof(run->why),
 				    "setup: extent %u has %ld holes after filling, expected %ld",
-				    e, holes, cg_fill_holes(CG_FILL_EVEN_PAGES));
+				    e, holes, cg_fill_holes(sc->pattern));
 			return -1;
 		}
-	}
-	run->other = map_extents_aligned(fd, 0, run->file_size);
-	if (run->other == MAP_FAILED) {
-		run->other = NULL;
-		format_into(run->why, sizeof(run->why), "mmap other: %s", errno_name(errno));
-		return -1;
 	}
 	return 0;
 }
@@ -127,6 +86,16 @@ static bool needs_uffd(const struct scenario *sc)
 		if (st->op == STEP_ARM)
 			return true;
 	return false;
+}
+
+/* 0, 1 when there is no userfaultfd or it lacks a feature (SKIP), -1 (ERROR). */
+static int open_uffd(struct lrun *run)
+{
+	run->uffd = uffd_open_features(run->sc->features, run->why, sizeof(run->why));
+	if (run->uffd >= 0)
+		return 0;
+	/* Without any feature asked for, a failure means no userfaultfd here. */
+	return run->uffd == -2 || !run->sc->features ? 1 : -1;
 }
 
 static void teardown(struct lrun *run)
@@ -141,7 +110,7 @@ static void teardown(struct lrun *run)
 		close(run->uffd);
 	for (int i = 0; i < 2; i++)
 		if (run->slot[i].base && !run->slot[i].busy)
-			munmap(run->slot[i].base, run->file_size);
+			munmap(run->slot[i].base, run->slot[i].len);
 	if (run->other)
 		munmap(run->other, run->file_size);
 	if (run->fd >= 0)
@@ -160,7 +129,7 @@ static enum step_status act_mremap(struct lrun *run, struct slot *slot)
 {
 	bool want_event = run->sc->features & UFFD_FEATURE_EVENT_REMAP;
 	struct uffd_event_waiter waiter;
-	char *to = reserve_aligned(run->file_size), *moved;
+	char *to = reserve_aligned(slot->len), *moved;
 	int err;
 
 	if (to == MAP_FAILED)
@@ -168,10 +137,10 @@ static enum step_status act_mremap(struct lrun *run, struct slot *slot)
 	/* mremap blocks until the monitor has read UFFD_EVENT_REMAP. */
 	if (want_event && uffd_event_wait_start(&waiter, run->uffd, UFFD_EVENT_REMAP,
 						run->timeout_ms)) {
-		munmap(to, run->file_size);
+		munmap(to, slot->len);
 		return fail(run, "pthread_create%s", "");
 	}
-	moved = mremap(slot->base, run->file_size, run->file_size,
+	moved = mremap(slot->base, slot->len, slot->len,
 		       MREMAP_MAYMOVE | MREMAP_FIXED, to);
 	err = errno;
 	if (want_event && !uffd_event_wait_finish(&waiter) && moved != MAP_FAILED) {
@@ -181,7 +150,7 @@ static enum step_status act_mremap(struct lrun *run, struct slot *slot)
 		return STEP_FAILED;
 	}
 	if (moved == MAP_FAILED) {
-		munmap(to, run->file_size);
+		munmap(to, slot->len);
 		return fail(run, "mremap MAYMOVE|FIXED: %s", errno_name(err));
 	}
 	if (want_event && (waiter.msg.arg.remap.from != (uintptr_t)slot->base ||
@@ -219,7 +188,7 @@ static enum step_status act_fork(struct lrun *run)
 		if (run->child_uffd >= 0)
 			close(run->child_uffd);
 		run->child_uffd = (int)waiter.msg.arg.fork.ufd;
-		run->child_base = run->slot[SLOT_A].base;
+		run->child_map = run->slot[SLOT_A];
 	}
 	return started ? STEP_FAILED : STEP_OK;
 }
@@ -232,14 +201,17 @@ static enum step_status act(struct lrun *run, const struct step *st)
 
 	switch (st->op) {
 	case STEP_ARM:
-		slot->base = map_extents_aligned(run->fd, 0, run->file_size);
+		slot->offset = (off_t)(st->extent * CG_EXTENT_SIZE);
+		slot->len = st->n_extents ? st->n_extents * CG_EXTENT_SIZE :
+			    run->file_size - (size_t)slot->offset;
+		slot->base = map_extents_aligned(run->fd, slot->offset, slot->len);
 		if (slot->base == MAP_FAILED) {
 			slot->base = NULL;
 			return fail(run, "mmap armed: %s", errno_name(errno));
 		}
 		/* fall through */
 	case STEP_REGISTER:
-		if (uffd_register_mode(run->uffd, slot->base, run->file_size, st->mode,
+		if (uffd_register_mode(run->uffd, slot->base, slot->len, st->mode,
 				       run->why, sizeof(run->why)))
 			return STEP_FAILED;
 		return STEP_OK;
@@ -247,20 +219,26 @@ static enum step_status act(struct lrun *run, const struct step *st)
 		if (st->slot == SLOT_CHILD) {
 			if (run->child_uffd < 0)
 				return fail(run, "no uffd of the child%s", "");
-			return uffd_unregister(run->child_uffd, run->child_base, run->file_size,
-					       run->why, sizeof(run->why)) ? STEP_FAILED : STEP_OK;
+			return uffd_unregister(run->child_uffd, run->child_map.base,
+					       run->child_map.len, run->why,
+					       sizeof(run->why)) ? STEP_FAILED : STEP_OK;
 		}
-		return uffd_unregister(run->uffd, slot->base, run->file_size, run->why,
+		return uffd_unregister(run->uffd, slot->base, slot->len, run->why,
 				       sizeof(run->why)) ? STEP_FAILED : STEP_OK;
+	case STEP_CLOSE_UFFD:
+		if (run->uffd >= 0)
+			close(run->uffd);
+		run->uffd = -1;
+		return STEP_OK;
 	case STEP_SPLIT:
 	case STEP_MERGE:
-		part = st->op == STEP_SPLIT ? st->extent * CG_EXTENT_SIZE : run->split_len;
+		part = st->op == STEP_SPLIT ? st->n_extents * CG_EXTENT_SIZE : run->split_len;
 		if (st->op == STEP_SPLIT)
 			run->split_len = part;
 		if (mprotect(slot->base, part,
 			     st->op == STEP_SPLIT ? PROT_READ : PROT_READ | PROT_WRITE))
 			return fail(run, "mprotect: %s", errno_name(errno));
-		n = count_vmas(slot->base, run->file_size);
+		n = count_vmas(slot->base, slot->len);
 		if (n != (st->op == STEP_SPLIT ? 2 : 1)) {
 			format_into(run->why, sizeof(run->why), "%s: the armed range is %d VMAs",
 				    op_name(st->op), n);
@@ -277,7 +255,7 @@ static enum step_status act(struct lrun *run, const struct step *st)
 		forked_exit(&run->child);
 		return STEP_OK;
 	case STEP_MUNMAP:
-		if (munmap(slot->base, run->file_size))
+		if (munmap(slot->base, slot->len))
 			return fail(run, "munmap: %s", errno_name(errno));
 		slot->base = NULL;
 		return STEP_OK;
@@ -295,120 +273,10 @@ static enum step_status act(struct lrun *run, const struct step *st)
 		return STEP_OK;
 	case STEP_SAFE:
 	case STEP_CONTROL:
-	case STEP_PROBE:
 	case STEP_END:
 		break;
 	}
 	return fail(run, "step %s is no action", op_name(st->op));
-}
-
-/* ---- checks ---- */
-
-static int collapse_extent(struct lrun *run, unsigned extent, struct collapse_job *job,
-			   struct step_result *sr)
-{
-	memset(job, 0, sizeof(*job));
-	job->memfd = run->fd;
-	job->file_offset = (off_t)(extent * CG_EXTENT_SIZE);
-	job->addr = run->other + extent * CG_EXTENT_SIZE;
-	job->reader = job->addr;
-	job->pattern = CG_FILL_EVEN_PAGES;
-	job->timeout_ms = run->timeout_ms;
-	if (run->path->prepare && run->path->prepare(job, sr->detail, sizeof(sr->detail))) {
-		sr->verdict = VERDICT_ERROR;
-		return -1;
-	}
-	run->path->trigger(job);
-	run->path->wait(job);
-	if (job->madv_called)
-		format_into(sr->madv_errno, sizeof(sr->madv_errno), "%s",
-			    errno_name(job->madv_errno));
-	format_into(sr->detail, sizeof(sr->detail), "%s", job->detail);
-	if (job->holes_after < 0) {
-		append_to(sr->detail, sizeof(sr->detail), "; SEEK_DATA failed: %s",
-			  errno_name((int)-job->holes_after));
-		sr->verdict = VERDICT_ERROR;
-		return -1;
-	}
-	append_to(sr->detail, sizeof(sr->detail), "; holes %ld of %ld left", job->holes_after,
-		  cg_fill_holes(CG_FILL_EVEN_PAGES));
-	return 0;
-}
-
-static void check_control(struct lrun *run, const struct step *st, struct step_result *sr)
-{
-	struct collapse_job job;
-
-	if (collapse_extent(run, st->extent, &job, sr))
-		return;
-	sr->hole_kept = job.holes_after > 0 ? TRI_TRUE : TRI_FALSE;
-	sr->verdict = job.collapsed ? VERDICT_COLLAPSED :
-		      job.inconclusive ? VERDICT_SKIP : VERDICT_REFUSED;
-}
-
-/* Returns false when the mappings are no longer usable (a reader is stuck). */
-static bool check_safe(struct lrun *run, const struct step *st, struct step_result *sr)
-{
-	struct collapse_job job;
-	struct touch_result touch;
-	off_t hole = hole_offset(st->extent);
-	bool hole_kept;
-	char why[160] = "";
-
-	if (collapse_extent(run, st->extent, &job, sr))
-		return true;
-	if (job.inconclusive) {
-		sr->verdict = VERDICT_SKIP;
-		return true;
-	}
-	hole_kept = (cg_page_is_hole(run->fd, hole) == 1);
-	sr->hole_kept = hole_kept ? TRI_TRUE : TRI_FALSE;
-	if (!hole_kept)
-		append_to(sr->detail, sizeof(sr->detail), ", touched hole zero-filled");
-
-	switch (st->slot) {
-	case SLOT_A:
-	case SLOT_B:
-		if (run->uffd < 0 || !run->slot[st->slot].base) {
-			append_to(sr->detail, sizeof(sr->detail), "; slot %s not armed",
-				  slot_name(st->slot));
-			sr->verdict = VERDICT_ERROR;
-			return true;
-		}
-		touch_hole(&run->uffd, run->slot[st->slot].base + hole, run->timeout_ms, &touch);
-		run->slot[st->slot].busy |= touch.toucher_stuck;
-		break;
-	case SLOT_CHILD:
-		if (run->child.pid <= 0 || run->child_uffd < 0) {
-			append_to(sr->detail, sizeof(sr->detail), "; no armed child");
-			sr->verdict = VERDICT_ERROR;
-			return true;
-		}
-		run->child.touch_page = run->child_base + hole;
-		touch_hole_remote(&run->child_uffd, run->child.touch_page, forked_start_touch,
-				  &run->child, run->child.reply_fd, run->timeout_ms, &touch);
-		break;
-	case SLOT_REMOTE:
-		if (run->remote.pid <= 0 ||
-		    !remote_touch_at(&run->remote, (size_t)hole, run->timeout_ms, &touch, why,
-				     sizeof(why))) {
-			append_to(sr->detail, sizeof(sr->detail), "; %s",
-				  why[0] ? why : "no armed child");
-			sr->verdict = VERDICT_ERROR;
-			return false;
-		}
-		break;
-	}
-	if (touch.failure[0]) {
-		append_to(sr->detail, sizeof(sr->detail), "; touch test: %s", touch.failure);
-		sr->verdict = VERDICT_ERROR;
-		return !touch.toucher_stuck;
-	}
-	sr->event = touch.event ? TRI_TRUE : TRI_FALSE;
-	describe_touch(sr->detail, sizeof(sr->detail), &touch);
-	sr->verdict = safety_verdict(hole_kept, &touch);
-	/* A closed uffd (timeout) leaves the rest of the row without its monitor. */
-	return !touch.toucher_stuck && !touch.timed_out;
 }
 
 /* ---- the row's verdicts ---- */
@@ -425,10 +293,37 @@ static enum verdict combine(enum verdict so_far, enum verdict next)
 	return rank_of[next] > rank_of[so_far] ? next : so_far;
 }
 
+/*
+ * A safety or control row of one check is that check, reported as a plain
+ * row (no "steps"); a lifecycle row, or a row of several checks, has its
+ * checks in "steps" and its verdicts from all of them.
+ */
+static void summarize_one_check(struct lrun *run, struct result *res)
+{
+	const struct step_result *sr = &res->steps[0];
+	bool plain = run->memory == MEM_MEMFD && !run->sc->features;
+
+	res->verdict = sr->verdict;
+	res->hole_kept = sr->hole_kept;
+	res->event = sr->event;
+	format_into(res->madv_errno, sizeof(res->madv_errno), "%s", sr->madv_errno);
+	format_into(res->info, sizeof(res->info), "%s", sr->info);
+	format_into(res->detail, sizeof(res->detail), "%s%s%s%s%s", plain ? "" : run->file_how,
+		    run->sc->features ? ", uffd " : "",
+		    run->sc->features ? cg_uffd_feature_names(run->sc->features) : "",
+		    plain ? "" : "; ", sr->detail);
+	res->n_steps = 0;
+}
+
 static void summarize(struct lrun *run, struct result *res, bool aborted, bool skipped)
 {
 	enum verdict safety = N_VERDICTS, control = N_VERDICTS;
 	bool any_safety = false;
+
+	if (run->sc->kind != KIND_LIFECYCLE && res->n_steps == 1 && !skipped) {
+		summarize_one_check(run, res);
+		return;
+	}
 
 	res->hole_kept = res->event = TRI_NULL;
 	for (unsigned i = 0; i < res->n_steps; i++) {
@@ -487,13 +382,41 @@ static bool step_ok(const struct step_result *sr)
 	return sr->verdict == VERDICT_SAFE || sr->verdict == VERDICT_COLLAPSED;
 }
 
-void steps_run(const struct scenario *sc, const struct collapse_path *path, long timeout_ms,
-	       struct result *res)
+/* One check; false when the row cannot go on. */
+static bool run_check(struct lrun *run, const struct step *st, struct result *res,
+		      int *told_failure)
+{
+	struct step_result *sr = &res->steps[res->n_steps++];
+	bool usable = true;
+
+	format_into(sr->label, sizeof(sr->label), "%s", st->label);
+	sr->kind = st->op == STEP_SAFE ? KIND_SAFETY : KIND_CONTROL;
+	sr->extent = st->extent;
+	sr->hole_kept = sr->event = TRI_NULL;
+	if (st->op == STEP_SAFE)
+		usable = check_safe(run, st, sr);
+	else
+		check_control(run, st, sr);
+	note("  %s e%u %s: %s (%s) %s", op_name(st->op), st->extent, st->label,
+	     verdict_name(sr->verdict), sr->madv_errno, sr->detail);
+	append_to(res->detail, sizeof(res->detail), "; e%u %s: %s%s%s", st->extent, st->label,
+		  verdict_name(sr->verdict), sr->madv_errno[0] ? " " : "", sr->madv_errno);
+	/* The first failure is told in full; "steps" has every detail. */
+	if (!step_ok(sr) && !(*told_failure)++)
+		append_to(res->detail, sizeof(res->detail), " [%s]", sr->detail);
+	if (!usable)
+		append_to(res->detail, sizeof(res->detail), "; row stopped: the monitor "
+			  "or a reader is gone");
+	return usable;
+}
+
+void scenario_run(const struct scenario *sc, enum memory_type memory,
+		  const struct collapse_path *path, long timeout_ms, struct result *res)
 {
 	struct lrun run = {
-		.sc = sc, .path = path, .timeout_ms = timeout_ms, .fd = -1, .uffd = -1,
-		.child = { .pid = -1, .command_fd = -1, .reply_fd = -1 }, .child_uffd = -1,
-		.remote = { .pid = -1, .command_fd = -1, .reply_fd = -1 },
+		.sc = sc, .memory = memory, .path = path, .timeout_ms = timeout_ms, .fd = -1,
+		.uffd = -1, .child = { .pid = -1, .command_fd = -1, .reply_fd = -1 },
+		.child_uffd = -1, .remote = { .pid = -1, .command_fd = -1, .reply_fd = -1 },
 	};
 	bool aborted = false, skipped = false;
 	int status, told_failure = 0;
@@ -501,16 +424,15 @@ void steps_run(const struct scenario *sc, const struct collapse_path *path, long
 	memset(res, 0, sizeof(*res));
 	res->scenario = sc->name;
 	res->kind = sc->kind;
+	res->memory = memory_name(memory);
 	res->path = path->name;
 	res->control = N_VERDICTS;
 	res->hole_kept = res->event = TRI_NULL;
-	note("%s/%s: start", sc->name, path->name);
+	note("%s/%s/%s: start", sc->name, res->memory, path->name);
 
 	status = setup_file(&run);
-	if (!status && needs_uffd(sc)) {
-		run.uffd = uffd_open_features(sc->features, run.why, sizeof(run.why));
-		status = run.uffd == -2 ? 1 : run.uffd < 0 ? -1 : 0;
-	}
+	if (!status && needs_uffd(sc))
+		status = open_uffd(&run);
 	if (status) {
 		skipped = status > 0;
 		aborted = !skipped;
@@ -519,63 +441,35 @@ void steps_run(const struct scenario *sc, const struct collapse_path *path, long
 		goto out;
 	}
 	format_into(res->detail, sizeof(res->detail), "%s%s%s", run.file_how,
-		    sc->features ? ", uffd " : "",
-		    sc->features ? cg_uffd_feature_names(sc->features) : "");
+		    sc->features ? ", uffd " : "", sc->features ? cg_uffd_feature_names(sc->features) : "");
 
 	for (const struct step *st = sc->steps; st->op != STEP_END; st++) {
-		struct step_result *sr;
-		bool usable = true;
-
-		if (st->op != STEP_SAFE && st->op != STEP_CONTROL && st->op != STEP_PROBE) {
-			note("  %s %s", op_name(st->op), slot_name(st->slot));
-			status = act(&run, st);
-			if (status == STEP_OK)
-				continue;
-			skipped = status == STEP_SKIPPED;
-			aborted = !skipped;
-			append_to(res->detail, sizeof(res->detail), "; %s %s: %s",
-				  op_name(st->op), skipped ? "skipped" : "failed", run.why);
-			break;
+		if (is_check(st)) {
+			if (res->n_steps == MAX_STEP_RESULTS) {
+				append_to(res->detail, sizeof(res->detail), "; too many checks");
+				aborted = true;
+				break;
+			}
+			if (!run_check(&run, st, res, &told_failure)) {
+				aborted = true;
+				break;
+			}
+			continue;
 		}
-		if (res->n_steps == MAX_STEP_RESULTS) {
-			append_to(res->detail, sizeof(res->detail), "; too many checks");
-			aborted = true;
-			break;
-		}
-		sr = &res->steps[res->n_steps++];
-		format_into(sr->label, sizeof(sr->label), "%s", st->label);
-		sr->kind = st->op == STEP_SAFE ? KIND_SAFETY : KIND_CONTROL;
-		sr->extent = st->extent;
-		sr->hole_kept = sr->event = TRI_NULL;
-		if (st->op == STEP_SAFE)
-			usable = check_safe(&run, st, sr);
-		else
-			check_control(&run, st, sr);
-		note("  %s e%u %s: %s (%s) %s", op_name(st->op), st->extent, st->label,
-		     verdict_name(sr->verdict), sr->madv_errno, sr->detail);
-		append_to(res->detail, sizeof(res->detail), "; e%u %s: %s%s%s", st->extent,
-			  st->label, verdict_name(sr->verdict), sr->madv_errno[0] ? " " : "",
-			  sr->madv_errno);
-		/* The first failure is told in full; "steps" has every detail. */
-		if (!step_ok(sr) && !told_failure++)
-			append_to(res->detail, sizeof(res->detail), " [%s]", sr->detail);
-		if (st->op == STEP_PROBE && !step_ok(sr)) {
-			/* The path does not collapse this file at all: nothing to judge. */
-			skipped = sr->verdict != VERDICT_ERROR;
-			aborted = !skipped;
-			break;
-		}
-		if (!usable) {
-			aborted = true;
-			append_to(res->detail, sizeof(res->detail), "; row stopped: the monitor "
-				  "or a reader is gone");
-			break;
-		}
+		note("  %s %s", op_name(st->op), slot_name(st->slot));
+		status = act(&run, st);
+		if (status == STEP_OK)
+			continue;
+		skipped = status == STEP_SKIPPED;
+		aborted = !skipped;
+		append_to(res->detail, sizeof(res->detail), "; %s %s: %s", op_name(st->op),
+			  skipped ? "skipped" : "failed", run.why);
+		break;
 	}
 out:
 	summarize(&run, res, aborted, skipped);
-	note("%s/%s: %s%s%s (%s) %s", sc->name, path->name, verdict_name(res->verdict),
-	     res->control != N_VERDICTS ? "/" : "",
+	note("%s/%s/%s: %s%s%s (%s) %s", sc->name, res->memory, path->name,
+	     verdict_name(res->verdict), res->control != N_VERDICTS ? "/" : "",
 	     res->control != N_VERDICTS ? verdict_name(res->control) : "", res->info,
 	     res->detail);
 	teardown(&run);

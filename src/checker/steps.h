@@ -1,12 +1,13 @@
-/* The runner of the multi-step (VMA lifecycle) rows of the scenario table. */
+/* The one interpreter of the scenario table: a row's script, run for one cell. */
 #ifndef COLLAPSE_CHECK_STEPS_H
 #define COLLAPSE_CHECK_STEPS_H
 
+#include "memory.h"
 #include "paths.h"
 #include "result.h"
 #include "scenarios.h"
 
-void steps_run(const struct scenario *scenario, const struct collapse_path *path,
-	       long timeout_ms, struct result *result);
+void scenario_run(const struct scenario *scenario, enum memory_type memory,
+		  const struct collapse_path *path, long timeout_ms, struct result *result);
 
 #endif
