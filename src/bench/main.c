@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #define DEFAULT_ROW_SECONDS 0.4
@@ -176,7 +175,6 @@ int main(int argc, char **argv)
 	static struct row_result results[64];
 	struct report rep = { 0 };
 	struct options o;
-	struct utsname uts;
 	uint64_t start = now_ns();
 	int status = 0;
 	long ps = sysconf(_SC_PAGESIZE);
@@ -190,8 +188,7 @@ int main(int argc, char **argv)
 	signal(SIGALRM, on_watchdog);
 	alarm(o.timeout_s);
 
-	if (uname(&uts) == 0)
-		snprintf(rep.kernel, sizeof(rep.kernel), "%s", uts.release);
+	snprintf(rep.kernel, sizeof(rep.kernel), "%s", cg_kernel_release());
 	rep.opts = &o.measure;
 	rep.rows = results;
 	report_table_header(&rep, stdout);

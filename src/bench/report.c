@@ -149,12 +149,7 @@ int report_json(const struct report *r, FILE *out)
 {
 	struct cg_json j;
 
-	cg_json_start(&j, out, true);
-	cg_json_object(&j, NULL);
-	cg_json_newline(&j, 2);
-	cg_json_string(&j, "tool", "collapse-bench");
-	cg_json_newline(&j, 2);
-	cg_json_string(&j, "kernel", r->kernel);
+	cg_json_report_begin(&j, out, true, "collapse-bench");
 	cg_json_newline(&j, 2);
 	cg_json_uint(&j, "page_size", page_size);
 	cg_json_newline(&j, 2);

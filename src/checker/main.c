@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 /* The rows of the column's memory type get `verdict` with why. */
@@ -176,7 +175,6 @@ static int write_reports(const struct options *o, const struct report *report,
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct utsname uts;
 	struct result *results;
 	const char *path_names[MAX_PATHS];
 	struct cg_output json_file = { .stream = NULL };
@@ -190,8 +188,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	page_size = (size_t)sysconf(_SC_PAGESIZE);
-	if (uname(&uts))
-		strcpy(uts.release, "unknown");
 	/* First: the clean-ups of what follows run at exit and on signals. */
 	lifecycle_init();
 	/* Knobs a killed run left changed would skew even the madv_collapse column. */
@@ -222,7 +218,7 @@ int main(int argc, char **argv)
 	}
 
 	report = (struct report){
-		.kernel = uts.release,
+		.kernel = cg_kernel_release(),
 		.timeout_ms = o.timeout_ms,
 		.path_names = path_names,
 		.n_paths = o.n_paths,

@@ -237,11 +237,8 @@ void report_json(FILE *out, const struct report *report)
 	size_t n = n_results(report), counts[N_VERDICTS] = { 0 };
 	struct cg_json j;
 
-	cg_json_start(&j, out, false);
-	cg_json_object(&j, NULL);
-	cg_json_string(&j, "tool", "collapse-check");
+	cg_json_report_begin(&j, out, false, "collapse-check");
 	cg_json_string(&j, "version", "1");
-	cg_json_string(&j, "kernel", report->kernel);
 	cg_json_array(&j, "results");
 	for (size_t i = 0; i < n; i++) {
 		counts[report->results[i].verdict]++;

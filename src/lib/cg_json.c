@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cg_json.h"
+#include "cg_util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -36,6 +37,14 @@ void cg_json_start(struct cg_json *j, FILE *out, bool spaced)
 	j->out = out;
 	j->newline_indent = -1;
 	j->space = spaced ? " " : "";
+}
+
+void cg_json_report_begin(struct cg_json *j, FILE *out, bool spaced, const char *tool)
+{
+	cg_json_start(j, out, spaced);
+	cg_json_object(j, NULL);
+	cg_json_string(j, "tool", tool);
+	cg_json_string(j, "kernel", cg_kernel_release());
 }
 
 static void pending_newline(struct cg_json *j)

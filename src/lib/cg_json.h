@@ -35,6 +35,13 @@ void cg_json_put_string_or_null(FILE *out, const char *text);
 void cg_json_start(struct cg_json *j, FILE *out, bool spaced);
 
 /*
+ * A program's report: starts a writer on out and opens the top-level object
+ * with the members every report begins with, "tool" and "kernel" (the
+ * running kernel's release).
+ */
+void cg_json_report_begin(struct cg_json *j, FILE *out, bool spaced, const char *tool);
+
+/*
  * Members: key is the member's name inside an object, NULL inside an array
  * (or for the top-level value).
  */

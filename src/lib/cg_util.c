@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 const char *errno_name(int err)
@@ -104,4 +105,29 @@ int knob_value(const char *raw, char *value, size_t size)
 	memcpy(value, start, (size_t)(end - start));
 	value[end - start] = '\0';
 	return 0;
+}
+
+static const struct utsname *kernel_identity(void)
+{
+	static struct utsname uts;
+	static bool known;
+
+	if (!known) {
+		if (uname(&uts)) {
+			strcpy(uts.release, "unknown");
+			strcpy(uts.version, "unknown");
+		}
+		known = true;
+	}
+	return &uts;
+}
+
+const char *cg_kernel_release(void)
+{
+	return kernel_identity()->release;
+}
+
+const char *cg_kernel_version(void)
+{
+	return kernel_identity()->version;
 }

@@ -19,6 +19,10 @@
 /* One PMD-sized THP extent: the alignment of every mapping below. */
 #define CG_EXTENT_SIZE (2UL << 20)
 
+/* The running kernel's uname release and version ("unknown" if uname fails). */
+const char *cg_kernel_release(void);
+const char *cg_kernel_version(void);
+
 /* "EBUSY" rather than "Device or resource busy"; "0" for 0, "errno N" if unknown. */
 const char *errno_name(int err);
 

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 bool verbose;
@@ -525,7 +524,6 @@ static int main_run(int argc, char **argv)
 	long long after_huge = 0, after_extents = 0;
 	long long start = now_ms();
 	char detail[3072] = "", errnos[1024];
-	struct utsname uts;
 	ssize_t len;
 	FILE *out;
 
@@ -586,7 +584,6 @@ static int main_run(int argc, char **argv)
 		usage_error("cannot find this program: /proc/self/exe: %s", errno_name(errno));
 	self[len] = '\0';
 	o.cfg.self_exe = self;
-	uname(&uts);
 
 	const char *qemu = find_in_path(o.cfg.qemu, qemu_buf, sizeof(qemu_buf));
 
@@ -599,9 +596,7 @@ static int main_run(int argc, char **argv)
 			struct cg_json j;
 
 			format_into(qemu_buf, sizeof(qemu_buf), "%s not found", o.cfg.qemu);
-			cg_json_start(&j, out, true);
-			cg_json_object(&j, NULL);
-			cg_json_string(&j, "tool", "collapse-pager");
+			cg_json_report_begin(&j, out, true, "collapse-pager");
 			cg_json_int(&j, "version", 1);
 			cg_json_string(&j, "verdict", "SKIP");
 			json_row(&j, mode_names[o.cfg.mode], "SKIP", false, NULL, qemu_buf);
@@ -631,7 +626,7 @@ static int main_run(int argc, char **argv)
 	if (o.tap) {
 		cg_tap_start(&tap, stdout, (size_t)(o.runs + o.control));
 		cg_tap_diag(&tap, "collapse-pager: kernel %s, %s, %zu MiB memfd RAM, backend mode %s",
-			    uts.release, qemu, o.cfg.ram >> 20, mode_names[o.cfg.mode]);
+			    cg_kernel_release(), qemu, o.cfg.ram >> 20, mode_names[o.cfg.mode]);
 	}
 	for (int i = 0; i < o.runs + o.control && !migration_interrupted; i++) {
 		struct run_result *r = &results[n++];
@@ -743,11 +738,8 @@ static int main_run(int argc, char **argv)
 		} else {
 			struct cg_json j;
 
-			cg_json_start(&j, out, true);
-			cg_json_object(&j, NULL);
-			cg_json_string(&j, "tool", "collapse-pager");
+			cg_json_report_begin(&j, out, true, "collapse-pager");
 			cg_json_int(&j, "version", 1);
-			cg_json_string(&j, "kernel", uts.release);
 			cg_json_string(&j, "qemu", qemu);
 			cg_json_string(&j, "qemu_version", n ? results[0].qemu_version : "");
 			cg_json_newline(&j, 2);

@@ -4,19 +4,11 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 void kernel_identify(struct kernel_id *kernel)
 {
-	struct utsname uts;
-
-	if (uname(&uts)) {
-		strcpy(kernel->release, "unknown");
-		kernel->version[0] = '\0';
-		return;
-	}
-	snprintf(kernel->release, sizeof(kernel->release), "%s", uts.release);
-	snprintf(kernel->version, sizeof(kernel->version), "%s", uts.version);
+	snprintf(kernel->release, sizeof(kernel->release), "%s", cg_kernel_release());
+	snprintf(kernel->version, sizeof(kernel->version), "%s", cg_kernel_version());
 }
 
 static void count(const struct race_result *results, size_t n, size_t tally[CG_N_ROW_VERDICTS])
@@ -107,10 +99,7 @@ int report_json(const char *path, const struct kernel_id *kernel,
 		return -1;
 	}
 	count(results, n, tally);
-	cg_json_start(&j, out, false);
-	cg_json_object(&j, NULL);
-	cg_json_string(&j, "tool", "collapse-race");
-	cg_json_string(&j, "kernel", kernel->release);
+	cg_json_report_begin(&j, out, false, "collapse-race");
 	cg_json_string(&j, "kernel_version", kernel->version);
 	cg_json_array(&j, "results");
 	for (size_t i = 0; i < n; i++) {

@@ -989,7 +989,7 @@ int run_faultinj(const struct options *o)
 	cg_json_array(&f.final, NULL);
 
 	printf("collapse-stress --faultinj: kernel %s, fail-nth sweep (max %d per kind), "
-	       "random phase %d s at %d%%\n", kernel_release(), o->fi_max_nth, o->fi_seconds,
+	       "random phase %d s at %d%%\n", cg_kernel_release(), o->fi_max_nth, o->fi_seconds,
 	       o->fi_probability);
 	probe(&f, "set-up");
 	printf("sweep (fail-nth):\n");
@@ -1060,11 +1060,8 @@ int run_faultinj(const struct options *o)
 	if (j) {
 		struct cg_json w;
 
-		cg_json_start(&w, j, false);
-		cg_json_object(&w, NULL);
-		cg_json_string(&w, "tool", "collapse-stress");
+		cg_json_report_begin(&w, j, false, "collapse-stress");
 		cg_json_string(&w, "mode", "faultinj");
-		cg_json_string(&w, "kernel", kernel_release());
 		cg_json_int(&w, "max_nth", o->fi_max_nth);
 		cg_json_int(&w, "random_seconds", o->fi_seconds);
 		cg_json_int(&w, "probability", o->fi_probability);

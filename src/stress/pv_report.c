@@ -141,7 +141,7 @@ static void print_summary(const char *p, const struct options *o, const struct p
 		snprintf(limit, sizeof(limit), "at most %d rounds", o->rounds);
 	printf("%scollapse-stress --pager-view: kernel %s, %lu rounds (%lu with a pinned "
 	       "page) in %.1f s (%s, %d s), %d extents, seed %" PRIu64 "\n", p,
-	       kernel_release(), t->rounds, t->pinned_rounds, (double)t->elapsed_ms / 1000,
+	       cg_kernel_release(), t->rounds, t->pinned_rounds, (double)t->elapsed_ms / 1000,
 	       limit, o->seconds, PV_EXTENTS, o->seed);
 	printf("%scalibration: %lu collapses without a registration, %lu committed, %.0f us "
 	       "each; delays after the collapse started drawn from [0, %.0f] us (last)\n", p,
@@ -246,10 +246,7 @@ static void json_sample(struct cg_json *j, const struct pv_round *r)
 
 static void pv_json(struct cg_json *j, const struct options *o, const struct pv_tally *t, int rc)
 {
-	cg_json_object(j, NULL);
-	cg_json_string(j, "tool", "collapse-stress");
 	cg_json_string(j, "mode", "pager-view");
-	cg_json_string(j, "kernel", kernel_release());
 	cg_json_int(j, "seconds", o->seconds);
 	cg_json_int(j, "rounds_limit", o->rounds);
 	cg_json_int(j, "elapsed_ms", t->elapsed_ms);
@@ -317,7 +314,7 @@ static void emit_report_json(const struct options *o, const struct pv_tally *t, 
 
 	if (!out)
 		return;
-	cg_json_start(&j, out, false);
+	cg_json_report_begin(&j, out, false, "collapse-stress");
 	pv_json(&j, o, t, rc);
 	fclose(out);
 	emit_json(o, json);

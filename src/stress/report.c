@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 void kstats_read(struct kstats *k)
@@ -21,15 +20,6 @@ void kstats_read(struct kstats *k)
 	k->thp_file_alloc = vmstat_value("thp_file_alloc");
 	k->khugepaged_pages_collapsed = cg_sysfs_long(CG_KHUGEPAGED_DIR "/pages_collapsed");
 	k->khugepaged_full_scans = cg_sysfs_long(CG_KHUGEPAGED_DIR "/full_scans");
-}
-
-const char *kernel_release(void)
-{
-	static struct utsname u;
-
-	if (uname(&u))
-		return "unknown";
-	return u.release;
 }
 
 void emit_json(const struct options *o, const char *line)
@@ -111,11 +101,8 @@ static void stress_json(FILE *out, const struct stress_summary *s, unsigned long
 	const struct options *o = s->o;
 	struct cg_json j;
 
-	cg_json_start(&j, out, false);
-	cg_json_object(&j, NULL);
-	cg_json_string(&j, "tool", "collapse-stress");
+	cg_json_report_begin(&j, out, false, "collapse-stress");
 	cg_json_string(&j, "mode", "stress");
-	cg_json_string(&j, "kernel", kernel_release());
 	cg_json_int(&j, "seconds", o->seconds);
 	cg_json_int(&j, "elapsed_ms", s->elapsed_ms);
 	cg_json_int(&j, "procs", o->procs);
@@ -181,7 +168,7 @@ void report_stress(const struct stress_summary *s)
 
 	printf("collapse-stress: kernel %s, %d s, %d processes x (%d readers, %d workers, "
 	       "collapser, puncher, forker, pager)%s, %d+%d extents, seed %" PRIu64 "\n",
-	       kernel_release(), o->seconds, o->procs, o->readers, o->workers,
+	       cg_kernel_release(), o->seconds, o->procs, o->readers, o->workers,
 	       " + writer", o->armed_extents, o->unarmed_extents, o->seed);
 	printf("operations: %lu in %.1f s\n", total_ops, (double)s->elapsed_ms / 1000);
 	for (int i = 0; i < OP_NR; i++)

@@ -31,6 +31,5 @@ void report_stress(const struct stress_summary *s);
 /* Delivers a finished JSON line to stdout (--json) and/or --json-out. */
 void emit_json(const struct options *o, const char *line);
 /* The running kernel's release, for reports. */
-const char *kernel_release(void);
 
 #endif
