@@ -86,6 +86,20 @@ test_cli_json_out_names() {
 	tap_result "$2: --json-out takes a file name or - (stdout), never an option" "$problems"
 }
 
+# Every other program's --json-out is checked the same way (src/lib's
+# cg_json_out_check): an option given by mistake is refused, not a file name.
+test_cli_json_out_every_program() {
+	local problems="" prog
+	for prog in collapse-race collapse-stress collapse-bench "collapse-pager run" \
+		"collapse-pager backend"; do
+		# shellcheck disable=SC2086 # "collapse-pager run": program and subcommand
+		expect_exit 2 $CG_BUILD/bin/$prog --json-out --list
+		[[ ! -e $CLI_OUT/--list ]] || problems+="$prog: a file named --list was written"$'\n'
+		rm -f -- "$CLI_OUT/--list"
+	done
+	tap_result "$1: every program's --json-out refuses an option as its file name" "$problems"
+}
+
 test_cli_write_errors() {
 	local bin=$1 problems="" format
 	for format in --json --tap ""; do
@@ -151,6 +165,7 @@ test_host_cli() {
 	test_cli_empty_paths "$1" "$3"
 	test_cli_memory_axis "$1" "$3"
 	test_cli_json_out_names "$1" "$3"
+	test_cli_json_out_every_program "$3"
 	test_cli_write_errors "$1" "$3"
 	test_cli_timeout_bounds "$1" "$3"
 	test_tap_skips_counted "$1" "$3"

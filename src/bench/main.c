@@ -7,6 +7,7 @@
  * khugepaged. Bounded everywhere: a watchdog ends the run.
  */
 #define _GNU_SOURCE
+#include "cg_output.h"
 #include "granularity.h"
 #include "cg_exit_guard.h"
 #include "measure.h"
@@ -125,6 +126,7 @@ static void parse(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	char why[160];
 	int opt;
 
 	*o = (struct options){
@@ -135,7 +137,13 @@ static void parse(int argc, char **argv, struct options *o)
 	};
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
-		case O_JSON: o->json_out = optarg; break;
+		case O_JSON:
+			if (cg_json_out_check(optarg, why, sizeof(why))) {
+				fprintf(stderr, "collapse-bench: %s\n", why);
+				exit(2);
+			}
+			o->json_out = optarg;
+			break;
 		case O_ROWSEC: o->measure.row_seconds = parse_positive(optarg, "--row-seconds"); break;
 		case O_BATCHES:
 			o->measure.batches = (int)parse_positive(optarg, "--batches");

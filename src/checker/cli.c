@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "cg_output.h"
 #include "cli.h"
 #include "cg_knob_hold.h"
 #include "util.h"
@@ -175,17 +176,6 @@ static long parse_timeout(const char *text)
 	return (long)(seconds * 1000);
 }
 
-/* A file name, or - for stdout; "--list" is an option given by mistake. */
-static const char *parse_json_out(const char *text)
-{
-	if (!text[0])
-		usage_error("--json-out needs a file name%s", "");
-	if (text[0] == '-' && text[1])
-		usage_error("--json-out needs a file name, not the option '%s'"
-			    " (write ./NAME for a file so named)", text);
-	return text;
-}
-
 void parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -209,6 +199,7 @@ void parse_options(int argc, char **argv, struct options *o)
 	bool path_chosen[MAX_PATHS] = { false }, any_path = false;
 	bool memory_chosen[N_MEMORY_TYPES] = { false }, any_memory = false;
 	bool scenario_chosen[MAX_SCENARIOS] = { false }, any_scenario = false;
+	char why[160];
 	int opt;
 
 	memset(o, 0, sizeof(*o));
@@ -223,7 +214,9 @@ void parse_options(int argc, char **argv, struct options *o)
 			o->format = opt == OPT_TAP ? OUTPUT_TAP : OUTPUT_JSON;
 			break;
 		case OPT_JSON_OUT:
-			o->json_out = parse_json_out(optarg);
+			if (cg_json_out_check(optarg, why, sizeof(why)))
+				usage_error("%s", why);
+			o->json_out = optarg;
 			break;
 		case OPT_LIST:
 			o->list = true;

@@ -118,3 +118,18 @@ int cg_stdout_close(void)
 		return -errno;
 	return 0;
 }
+
+int cg_json_out_check(const char *value, char *why, size_t why_size)
+{
+	if (!value[0]) {
+		format_into(why, why_size, "--json-out needs a file name");
+		return -1;
+	}
+	if (value[0] == '-' && value[1]) {
+		format_into(why, why_size,
+			    "--json-out needs a file name, not the option '%s'"
+			    " (write ./NAME for a file so named)", value);
+		return -1;
+	}
+	return 0;
+}

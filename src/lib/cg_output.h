@@ -30,4 +30,11 @@ int cg_output_close(struct cg_output *out, char *why, size_t why_size);
 /* Flushes and closes stdout, so that a write error (a full disk) is seen; 0 or -errno. */
 int cg_stdout_close(void);
 
+/*
+ * The value of --json-out: a file name, or - for stdout. An empty value, or
+ * one that is an option given by mistake ("--json-out --list"), is refused
+ * with the reason in why: -1; else 0.
+ */
+int cg_json_out_check(const char *value, char *why, size_t why_size);
+
 #endif

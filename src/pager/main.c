@@ -5,6 +5,7 @@
  * userfaultfd. See docs/real-pager.md.
  */
 #define _GNU_SOURCE
+#include "cg_output.h"
 #include "backend.h"
 #include "cg_json.h"
 #include "cg_tap.h"
@@ -140,6 +141,7 @@ static int main_backend(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct backend_opts o = { .pid = -1, .fd = -1, .mode = MODE_BOTH, .pause_ms = 2 };
+	char why[160];
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -150,7 +152,11 @@ static int main_backend(int argc, char **argv)
 		case 'd': o.delay_ms = parse_long("--delay-ms", optarg, 0, 3600000); break;
 		case 'D': o.duration_ms = parse_long("--duration-ms", optarg, 1, 86400000); break;
 		case 'P': o.pause_ms = parse_long("--pause-ms", optarg, 0, 60000); break;
-		case 'j': o.json_out = optarg; break;
+		case 'j':
+			if (cg_json_out_check(optarg, why, sizeof(why)))
+				usage_error("%s", why);
+			o.json_out = optarg;
+			break;
 		case 'c': o.census = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage_error("backend: unknown option");
@@ -515,6 +521,7 @@ static int main_run(int argc, char **argv)
 		.runs = 5, .control = true,
 	};
 	char qemu_buf[PATH_MAX], self[PATH_MAX], workdir[PATH_MAX], pattern[PATH_MAX + 16];
+	char why[160];
 	const char *workbase = "/tmp", *verdict_name, *refusal;
 	struct knob_snapshot knobs = { 0 };
 	struct cg_tap tap = { .out = NULL };
@@ -566,7 +573,11 @@ static int main_run(int argc, char **argv)
 		case 'w': workbase = optarg; break;
 		case 'k': o.cfg.keep = true; break;
 		case 'a': o.tap = true; break;
-		case 'j': o.json_out = optarg; break;
+		case 'j':
+			if (cg_json_out_check(optarg, why, sizeof(why)))
+				usage_error("%s", why);
+			o.json_out = optarg;
+			break;
 		case 'v': o.cfg.verbose = verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage_error("unknown option");

@@ -6,6 +6,7 @@
  * Exit: 0 no row failed, 1 a row failed, 2 usage error.
  */
 #define _GNU_SOURCE
+#include "cg_output.h"
 #include "park.h"
 #include "race.h"
 #include "report.h"
@@ -88,6 +89,7 @@ static int parse_args(int argc, char **argv, struct options *opts)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char why[160];
 	long value;
 	int c;
 
@@ -99,6 +101,10 @@ static int parse_args(int argc, char **argv, struct options *opts)
 			opts->tap = true;
 			break;
 		case 'j':
+			if (cg_json_out_check(optarg, why, sizeof(why))) {
+				fprintf(stderr, "%s: %s\n", argv[0], why);
+				return -1;
+			}
 			opts->json_out = optarg;
 			break;
 		case 'T':

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "cg_output.h"
 #include "cli.h"
 
 #include <getopt.h>
@@ -104,6 +105,7 @@ int parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	char why[160];
 	int c;
 	long v;
 
@@ -137,7 +139,13 @@ int parse_options(int argc, char **argv, struct options *o)
 		case O_TRACE: o->trace = 1; break;
 		case O_NOKHUGE: o->khugepaged = 0; break;
 		case O_JSON: o->json = 1; break;
-		case O_JSON_OUT: o->json_out = optarg; break;
+		case O_JSON_OUT:
+			if (cg_json_out_check(optarg, why, sizeof(why))) {
+				fprintf(stderr, "collapse-stress: %s\n", why);
+				return 2;
+			}
+			o->json_out = optarg;
+			break;
 		case O_FI: o->faultinj = 1; break;
 		case O_FI_ONLY: o->fi_only = optarg; break;
 		case O_SEED:
